@@ -1,0 +1,29 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install migrate schema bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/pixport migrate
+	$(BIN)/pixport serve
+
+# The whole suite on PostgreSQL + Redis, then the parts that differ on the embedded defaults.
+test: $(STAMP)
+	$(BIN)/python -m tests.run
+
+schema: $(STAMP)
+	$(BIN)/pixport export-schema frontend-contract/schema.graphql
+
+clean:
+	rm -rf $(VENV) data .pytest_cache
