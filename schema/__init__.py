@@ -1,0 +1,74 @@
+"""The GraphQL schema, composed from one class per area (no area edits another's file)."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.exceptions import StrawberryGraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from core.errors import DomainError
+from core.settings import Settings
+from schema.accounts.mutations import AccountMutations
+from schema.base import Money
+from schema.accounts.queries import AccountQueries
+from schema.jobs.queries import JobQueries
+from schema.jobs.subscriptions import JobSubscriptions
+from schema.permissions import Public
+
+
+@strawberry.type
+class NodeQueries:
+    node: relay.Node | None = relay.node(permission_classes=[Public], description="Refetch any object you may see.")
+
+
+@strawberry.type
+class Query(AccountQueries, JobQueries, NodeQueries):
+    pass
+
+
+@strawberry.type
+class Mutation(AccountMutations):
+    pass
+
+
+@strawberry.type
+class Subscription(JobSubscriptions):
+    pass
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    """Pixport's own user-facing errors, permission denials and query validation errors
+    reach the client; anything else is a bug and is masked (and logged)."""
+    original = error.original_error
+    if original is None:
+        return False
+    return not isinstance(original, (DomainError, StrawberryGraphQLError))
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or Settings()
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=[Money],
+        config=StrawberryConfig(relay_max_results=100),
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+            lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            lambda: MaskErrors(should_mask_error=should_mask_error, error_message="Internal error."),
+            lambda: ParserCache(maxsize=1000),
+            lambda: ValidationCache(maxsize=1000),
+        ],
+    )

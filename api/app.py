@@ -1,0 +1,58 @@
+"""The ASGI app: composition root of Pixport's HTTP side.
+
+``create_app()`` starts its own runtime (database, job queue, event bus, mailer)
+in the lifespan; tests that already run one pass ``manage_runtime=False``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route, WebSocketRoute
+
+from api import health, logs, metrics
+from api.graphql import PixportGraphQL
+from api.middleware import BodyLimit, RequestContext
+from core.settings import Settings
+from workers import runtime as worker_runtime
+
+
+def create_app(settings: Settings | None = None, *, manage_runtime: bool = True) -> Starlette:
+    settings = settings or Settings()
+    graphql = PixportGraphQL(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        if not manage_runtime:
+            yield
+            return
+        rt = await worker_runtime.start(settings)
+        try:
+            yield
+        finally:
+            await worker_runtime.stop(rt)
+
+    return Starlette(
+        debug=False,
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", health.healthz),
+            Route("/readyz", health.readyz),
+            Route("/metrics", metrics.endpoint),
+        ],
+        middleware=[
+            Middleware(RequestContext),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def app_factory() -> Starlette:
+    """For ``uvicorn api.app:app_factory --factory`` (the CLI's serve uses it too)."""
+    settings = Settings()
+    logs.configure(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,59 @@
+"""The shared GraphQL vocabulary of CONTRACT.md: UserError/ErrorCode, Money, global ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import FieldExtension
+
+from core.errors import DomainError, ErrorCode as CoreErrorCode, NotFound, ValidationFailed
+
+ErrorCode = strawberry.enum(CoreErrorCode, name="ErrorCode", description="Stable error codes for clients.")
+
+
+@strawberry.type(description="A problem with the input that the user can fix. `field` names the input.")
+class UserError:
+    code: ErrorCode
+    field: str | None
+    message: str
+
+
+@strawberry.type(description="An amount of money in minor units (cents) of `currency` (ISO 4217).")
+class Money:
+    amount: int
+    currency: str
+
+
+def user_errors(exc: DomainError) -> list[UserError]:
+    errors = exc.errors if isinstance(exc, ValidationFailed) else [exc]
+    return [UserError(code=e.code, field=e.field, message=e.message) for e in errors]
+
+
+class ReturnsUserErrors(FieldExtension):
+    """Turns a DomainError raised by a mutation into its payload's ``errors``:
+    resolvers raise, they do not build error payloads by hand."""
+
+    async def resolve_async(self, next_, source: Any, info, **kwargs):
+        try:
+            return await next_(source, info, **kwargs)
+        except DomainError as exc:
+            payload_type = self.field.type
+            return payload_type(errors=user_errors(exc))
+
+
+def mutation(**kwargs):
+    """``strawberry.mutation`` with typed user errors."""
+    return strawberry.mutation(extensions=[ReturnsUserErrors()], **kwargs)
+
+
+def decode_id(global_id: relay.GlobalID | str, type_name: str, field: str = "id") -> int:
+    """The database id behind a global id of ``type_name``; NotFound otherwise."""
+    try:
+        gid = global_id if isinstance(global_id, relay.GlobalID) else relay.GlobalID.from_id(global_id)
+        if gid.type_name != type_name:
+            raise ValueError
+        return int(gid.node_id)
+    except (ValueError, TypeError, relay.GlobalIDValueError):
+        raise NotFound(f"No {type_name} with this id.", field=field) from None

@@ -1,0 +1,68 @@
+"""The embedded job runner: the JobQueue of the default, one-process setup.
+
+It runs the same ``run_job`` as the arq worker, in background tasks of the
+``pixport serve`` process. Job rows are persisted, so after a restart
+``start()`` picks up whatever was queued or running when the process stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from core.jobs.models import Job, JobStatus
+from workers.execute import run_job
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedJobQueue:
+    def __init__(self, concurrency: int = 4) -> None:
+        self._concurrency = concurrency
+        self._queue: asyncio.Queue[int] = asyncio.Queue()
+        self._pending: set[int] = set()
+        self._tasks: list[asyncio.Task] = []
+        self._timers: set[asyncio.TimerHandle] = set()
+
+    async def start(self) -> None:
+        # This process is the only runner: whatever was RUNNING was cut off by a stop.
+        await Job.filter(status=JobStatus.RUNNING).update(status=JobStatus.QUEUED, lease_until=None)
+        unfinished = await Job.filter(status=JobStatus.QUEUED).order_by("id").values_list("id", flat=True)
+        for job_id in unfinished:
+            self._put(job_id)
+        if unfinished:
+            log.info("resuming %d unfinished jobs", len(unfinished))
+        self._tasks = [asyncio.create_task(self._work(), name=f"embedded-job-{i}") for i in range(self._concurrency)]
+
+    async def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    async def enqueue(self, job_id: int, attempt: int, *, defer_seconds: float = 0) -> None:
+        if defer_seconds:
+            loop = asyncio.get_running_loop()
+            timer = loop.call_later(defer_seconds, self._put, job_id)
+            self._timers.add(timer)
+        else:
+            self._put(job_id)
+
+    def _put(self, job_id: int) -> None:
+        if job_id not in self._pending:
+            self._pending.add(job_id)
+            self._queue.put_nowait(job_id)
+
+    async def _work(self) -> None:
+        while True:
+            job_id = await self._queue.get()
+            self._pending.discard(job_id)
+            try:
+                await run_job(job_id)
+            except Exception:  # run_job records failures; this is a database outage
+                log.exception("embedded runner could not run job %s", job_id)

@@ -1,0 +1,22 @@
+"""Job kind -> job function. Job functions are thin: they call core services."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from core.accounts import services as accounts
+from core.jobs.models import Job
+from core.jobs.services import Progress
+
+Handler = Callable[[Job, Progress], Awaitable[None]]
+
+
+async def send_welcome_mail(job: Job, progress: Progress) -> None:
+    await progress.update(total=1, message="Sending the welcome e-mail")
+    await accounts.send_welcome_mail(job.payload["user_id"])
+    await progress.update(done=1, message="Welcome e-mail sent")
+
+
+HANDLERS: dict[str, Handler] = {
+    "mail.welcome": send_welcome_mail,
+}

@@ -1,0 +1,50 @@
+"""Choosing the ports from the settings, and starting/stopping them with the database."""
+
+from __future__ import annotations
+
+import logging
+
+from core import db, runtime
+from core.events.bus import MemoryEventBus, RedisEventBus
+from core.jobs.queue import ArqJobQueue
+from core.notifications.mailer import EmlFolderMailer, SmtpMailer
+from core.runtime import Runtime
+from core.settings import Settings
+from workers.embedded import EmbeddedJobQueue
+
+log = logging.getLogger(__name__)
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    redis_url = settings.redis
+    return Runtime(
+        settings=settings,
+        queue=ArqJobQueue(redis_url) if redis_url else EmbeddedJobQueue(settings.embedded_job_concurrency),
+        bus=RedisEventBus(redis_url) if redis_url else MemoryEventBus(),
+        mailer=SmtpMailer(settings.smtp_url.get_secret_value()) if settings.smtp_url else EmlFolderMailer(settings.mail_dir),
+    )
+
+
+async def start(settings: Settings, *, open_db: bool = True) -> Runtime:
+    """Open the database and the ports; install them as this process's runtime."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if open_db:
+        await db.open_db(settings.db_url)
+    rt = build_runtime(settings)
+    runtime.install(rt)
+    await rt.bus.start()
+    await rt.queue.start()
+    log.info(
+        "runtime started: database=%s jobs=%s events=%s mail=%s",
+        "sqlite" if settings.is_embedded_db else "postgres",
+        type(rt.queue).__name__, type(rt.bus).__name__, type(rt.mailer).__name__,
+    )
+    return rt
+
+
+async def stop(rt: Runtime, *, close_db: bool = True) -> None:
+    await rt.queue.stop()
+    await rt.bus.stop()
+    runtime.install(None)
+    if close_db:
+        await db.close_db()
