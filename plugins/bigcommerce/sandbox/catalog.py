@@ -1,0 +1,401 @@
+"""Deterministic seeded catalog generator.
+
+Nothing is materialized eagerly: a product, its images and its variants are
+computed from ``(seed, id)`` on demand.  Store creation only builds two compact
+prefix-sum arrays (images and variants per product), so a 100 000-product store
+starts in well under a second and costs a few hundred kilobytes.
+
+Changes made later (through the REST API or the control API) are kept by
+``state.Store`` as overrides on top of what this module generates.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from array import array
+from bisect import bisect_right
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+
+# Generated dates are fixed in time (never "now") so a catalog is reproducible.
+CATALOG_EPOCH = 1514764800  # 2018-01-01T00:00:00Z
+CATALOG_SPAN = 7 * 365 * 86400
+
+ADJECTIVES = [
+    "Classic", "Vintage", "Modern", "Rustic", "Organic", "Deluxe", "Essential", "Urban",
+    "Coastal", "Nordic", "Handmade", "Premium", "Everyday", "Heritage", "Minimal", "Bold",
+]
+COLOURS = {
+    "Beige": (214, 196, 160), "Navy": (31, 50, 94), "Crimson": (170, 28, 48), "Olive": (110, 120, 50),
+    "Teal": (20, 128, 128), "Charcoal": (58, 60, 66), "Mustard": (218, 170, 40), "Coral": (240, 120, 96),
+    "Sky": (120, 180, 230), "Forest": (34, 98, 52), "Plum": (112, 48, 96), "Sand": (200, 180, 140),
+    "Black": (24, 24, 26), "Ivory": (236, 230, 210), "Rust": (168, 78, 40), "Lilac": (184, 160, 214),
+}
+# noun -> (shape drawn by render.py, SKU prefix)
+NOUNS = {
+    "Bottle": ("bottle", "BTL"), "Water Bottle": ("bottle", "WBT"), "Gift Box": ("box", "BOX"),
+    "Storage Box": ("box", "STB"), "T-Shirt": ("shirt", "TSH"), "Polo Shirt": ("shirt", "POL"),
+    "Ball": ("ball", "BAL"), "Planter": ("ball", "PLN"), "Sneaker": ("shoe", "SNK"),
+    "Loafer": ("shoe", "LOF"), "Mug": ("mug", "MUG"), "Tea Cup": ("mug", "CUP"),
+    "Table Lamp": ("lamp", "LMP"), "Desk Lamp": ("lamp", "DLP"), "Vase": ("bottle", "VAS"),
+    "Tote": ("box", "TOT"),
+}
+NOUN_LIST = list(NOUNS)
+COLOUR_LIST = list(COLOURS)
+BRANDS = [
+    "Common Good", "Ofs Select", "Sagaform", "Fog Linen", "Barrel & Oak", "Kinfolk", "Hay", "Muuto",
+    "Normann", "Ferm Living", "Menu", "Stelton", "Iittala", "Rosendahl", "Bloomingville", "House Doctor",
+]
+CATEGORY_IDS = list(range(18, 48))
+
+BACKGROUNDS = ["white", "sweep", "colored", "textured"]
+SIZES = [300, 500, 640, 800, 1000, 1024, 1280, 1600, 2000, 2500, 3000, 4000]
+SIZE_WEIGHTS = [4, 8, 8, 14, 14, 10, 12, 10, 9, 5, 3, 3]
+VARIANT_OPTIONS = [("Color", ["Beige", "Grey", "Black", "Navy", "Red"]), ("Size", ["XS", "S", "M", "L", "XL"])]
+
+EXT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp"}
+
+
+def iso(ts: int | float) -> str:
+    """BigCommerce catalog timestamp: ``2018-08-15T14:48:31+00:00``."""
+    return datetime.fromtimestamp(int(ts), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """Everything needed to draw and encode one generated picture."""
+
+    key: int  # identity of the drawing (the original image id); same key = same drawing
+    shape: str
+    colour: tuple[int, int, int]
+    background: str  # white | sweep | colored | textured | transparent
+    width: int
+    height: int
+    fmt: str  # JPEG | PNG | WEBP
+    quality: int
+    orientation: int  # EXIF orientation: 1 (none), 3, 6 or 8
+    duplicate_of: int | None = None
+    duplicate_kind: str | None = None  # same_file | reencoded
+
+    @property
+    def ext(self) -> str:
+        return EXT[self.fmt]
+
+    @property
+    def transparent(self) -> bool:
+        return self.background == "transparent"
+
+    def facts(self) -> dict:
+        return {
+            "shape": self.shape,
+            "colour": list(self.colour),
+            "background": self.background,
+            "width": self.width,
+            "height": self.height,
+            "format": self.fmt.lower(),
+            "quality": self.quality,
+            "transparent": self.transparent,
+            "exif_orientation": self.orientation,
+            "duplicate_of": self.duplicate_of,
+            "duplicate_kind": self.duplicate_kind,
+            "drawing_key": self.key,
+        }
+
+
+@dataclass(frozen=True)
+class CatalogSpec:
+    seed: int = 1
+    products: int = 20
+    images_per_product: int = 3
+    variant_share: float = 0.3
+    duplicate_share: float = 0.1
+
+
+class Catalog:
+    """The generated part of a store's catalog (ids 1..products)."""
+
+    def __init__(self, spec: CatalogSpec):
+        self.spec = spec
+        self.n = spec.products
+        rng = random.Random(spec.seed * 7919 + 17)
+        m = spec.images_per_product
+        lo, hi = max(1, m - 2), m + 2
+        img_off = array("q", [0])
+        var_off = array("q", [0])
+        has_opts = bytearray(self.n)
+        rnd = rng.random
+        ri = rng.randint
+        ia, va = img_off.append, var_off.append
+        ti = tv = 0
+        for i in range(self.n):
+            if m > 0 and rnd() >= 0.03:
+                ti += ri(lo, hi)
+            ia(ti)
+            if rnd() < spec.variant_share:
+                has_opts[i] = 1
+                tv += ri(2, 5)
+            else:
+                tv += 1
+            va(tv)
+        self.img_off = img_off
+        self.var_off = var_off
+        self.has_opts = has_opts
+        self.total_images = ti
+        self.total_variants = tv
+
+    # ---- counts / id arithmetic -------------------------------------------------------
+    def image_ids(self, pid: int) -> range:
+        return range(self.img_off[pid - 1] + 1, self.img_off[pid] + 1)
+
+    def variant_ids(self, pid: int) -> range:
+        return range(self.var_off[pid - 1] + 1, self.var_off[pid] + 1)
+
+    def product_of_image(self, iid: int) -> int | None:
+        if not 1 <= iid <= self.total_images:
+            return None
+        return bisect_right(self.img_off, iid - 1)
+
+    def product_of_variant(self, vid: int) -> int | None:
+        if not 1 <= vid <= self.total_variants:
+            return None
+        return bisect_right(self.var_off, vid - 1)
+
+    def _rng(self, kind: int, ident: int) -> random.Random:
+        return random.Random((self.spec.seed * 1_000_003 + kind) * 10_000_019 + ident)
+
+    # ---- products ---------------------------------------------------------------------
+    def product_core(self, pid: int) -> dict:
+        """The product's own fields (no images/variants), as BigCommerce returns them."""
+        r = self._rng(1, pid)
+        adj = ADJECTIVES[r.randrange(len(ADJECTIVES))]
+        colour = COLOUR_LIST[r.randrange(len(COLOUR_LIST))]
+        noun = NOUN_LIST[r.randrange(len(NOUN_LIST))]
+        name = f"{adj} {colour} {noun} {pid}"
+        sku = f"{NOUNS[noun][1]}-{pid:06d}"
+        brand_id = r.randrange(1, len(BRANDS) + 1)
+        ncat = 1 + (r.random() < 0.3)
+        categories = sorted(r.sample(CATEGORY_IDS, ncat))
+        is_visible = r.random() < 0.92
+        created = CATALOG_EPOCH + int(r.random() * CATALOG_SPAN * 0.6)
+        modified = created + int(r.random() * CATALOG_SPAN * 0.4)
+        price = round(r.uniform(4, 300), 2)
+        on_sale = r.random() < 0.2
+        sale = round(price * 0.8, 2) if on_sale else 0
+        complex_ = bool(self.has_opts[pid - 1])
+        inv = r.randrange(0, 500)
+        weight = round(r.uniform(0.1, 12), 2)
+        total_sold = r.randrange(0, 900)
+        view_count = r.randrange(0, 5000)
+        return product_dict(
+            pid, name=name, sku=sku, brand_id=brand_id, categories=categories, is_visible=is_visible,
+            price=price, sale_price=sale, inventory_level=inv, weight=weight, total_sold=total_sold,
+            view_count=view_count, date_created=iso(created), date_modified=iso(modified),
+            base_variant_id=None if complex_ else self.var_off[pid - 1] + 1,
+            inventory_tracking="variant" if complex_ else ("product" if inv % 3 else "none"),
+            search_keywords=f"{noun.lower()}, {colour.lower()}",
+            description=f"<p>{adj} {noun.lower()} in {colour.lower()}, by {BRANDS[brand_id - 1]}.</p>",
+        )
+
+    def shape_of(self, pid: int) -> tuple[str, tuple[int, int, int]]:
+        r = self._rng(1, pid)
+        r.randrange(len(ADJECTIVES))
+        colour = COLOUR_LIST[r.randrange(len(COLOUR_LIST))]
+        noun = NOUN_LIST[r.randrange(len(NOUN_LIST))]
+        return NOUNS[noun][0], COLOURS[colour]
+
+    # ---- images -----------------------------------------------------------------------
+    def picture(self, iid: int, _depth: int = 0) -> Picture:
+        """The picture of generated image ``iid`` (duplicates resolve to their original)."""
+        pid = self.product_of_image(iid)
+        r = self._rng(2, iid)
+        first_of_product = self.img_off[pid - 1] + 1
+        if _depth == 0 and first_of_product > 1 and r.random() < self.spec.duplicate_share:
+            src = self._original(r.randint(1, first_of_product - 1))
+            orig = self.picture(src, _depth=1)
+            if r.random() < 0.5:
+                return replace(orig, duplicate_of=src, duplicate_kind="same_file")
+            q = max(55, orig.quality - r.randint(6, 18)) if orig.fmt != "PNG" else 90
+            fmt = orig.fmt if orig.fmt != "PNG" else "WEBP"
+            return replace(orig, fmt=fmt, quality=q, duplicate_of=src, duplicate_kind="reencoded")
+        shape, colour = self.shape_of(pid)
+        if iid != first_of_product:  # other angles/colours of the same product
+            colour = COLOURS[COLOUR_LIST[r.randrange(len(COLOUR_LIST))]] if r.random() < 0.4 else colour
+        size = r.choices(SIZES, SIZE_WEIGHTS)[0]
+        aspect = r.choices([(1, 1), (3, 4), (4, 3), (2, 3)], [60, 20, 12, 8])[0]
+        if aspect[0] >= aspect[1]:
+            w, h = size, max(300, size * aspect[1] // aspect[0])
+        else:
+            w, h = max(300, size * aspect[0] // aspect[1]), size
+        fmt = r.choices(["JPEG", "PNG", "WEBP"], [60, 20, 20])[0]
+        background = BACKGROUNDS[r.randrange(4)]
+        if fmt != "JPEG" and r.random() < 0.4:
+            background = "transparent"
+        orientation = 1
+        if fmt == "JPEG" and r.random() < 0.1:
+            orientation = r.choice([3, 6, 8])
+        quality = r.randint(78, 95)
+        return Picture(iid, shape, colour, background, w, h, fmt, quality, orientation)
+
+    def _original(self, iid: int) -> int:
+        """Follow a duplicate to the image it copies (originals are never duplicates of duplicates)."""
+        pid = self.product_of_image(iid)
+        r = self._rng(2, iid)
+        first = self.img_off[pid - 1] + 1
+        if first > 1 and r.random() < self.spec.duplicate_share:
+            return self._original(r.randint(1, first - 1))
+        return iid
+
+    def image_file(self, iid: int, pid: int, pic: Picture) -> str:
+        stem = slug(self.product_core_name(pid))[:40]
+        return f"{stem[0]}/{iid % 1000:03d}/{stem}__{iid:05d}.{pic.ext}"
+
+    def product_core_name(self, pid: int) -> str:
+        r = self._rng(1, pid)
+        adj = ADJECTIVES[r.randrange(len(ADJECTIVES))]
+        colour = COLOUR_LIST[r.randrange(len(COLOUR_LIST))]
+        noun = NOUN_LIST[r.randrange(len(NOUN_LIST))]
+        return f"{adj} {colour} {noun} {pid}"
+
+    def image_date(self, iid: int) -> str:
+        return iso(CATALOG_EPOCH + (iid * 7919) % (CATALOG_SPAN // 2))
+
+    # ---- variants ---------------------------------------------------------------------
+    def variants(self, pid: int, core: dict) -> list[dict]:
+        """The product's variants (without ``image_url``, which the store fills in)."""
+        vids = self.variant_ids(pid)
+        price = core["price"]
+        out = []
+        if not self.has_opts[pid - 1]:
+            out.append(variant_dict(vids[0], pid, core["sku"], price, core["weight"], []))
+            return out
+        label, values = VARIANT_OPTIONS[pid % 2]
+        option_id = 100000 + pid
+        for n, vid in enumerate(vids):
+            ov = [{"id": 500000 + vid, "label": values[n % len(values)], "option_id": option_id,
+                   "option_display_name": label}]
+            out.append(variant_dict(vid, pid, f"{core['sku']}-{n + 1}", price, core["weight"], ov))
+        return out
+
+    def variant_has_image(self, vid: int) -> bool:
+        pid = self.product_of_variant(vid)
+        return bool(self.has_opts[pid - 1]) and (vid * 2654435761 + self.spec.seed) % 100 < 50
+
+    def variant_picture(self, vid: int) -> Picture:
+        pid = self.product_of_variant(vid)
+        shape, _ = self.shape_of(pid)
+        r = self._rng(3, vid)
+        colour = COLOURS[COLOUR_LIST[r.randrange(len(COLOUR_LIST))]]
+        return Picture(-vid, shape, colour, "white", 800, 800, "JPEG", 88, 1)
+
+
+def product_dict(pid: int, **f) -> dict:
+    """A complete ``product_Full`` with BigCommerce's defaults for everything not given."""
+    price = f.get("price", 0)
+    sale = f.get("sale_price", 0)
+    name = f.get("name", "")
+    d = {
+        "id": pid,
+        "name": name,
+        "type": "physical",
+        "sku": f.get("sku", ""),
+        "description": f.get("description", ""),
+        "weight": f.get("weight", 0),
+        "width": 0,
+        "depth": 0,
+        "height": 0,
+        "price": price,
+        "cost_price": 0,
+        "retail_price": 0,
+        "sale_price": sale,
+        "map_price": 0,
+        "tax_class_id": 0,
+        "product_tax_code": "",
+        "calculated_price": sale or price,
+        "categories": f.get("categories", []),
+        "brand_id": f.get("brand_id", 0),
+        "option_set_display": "right",
+        "inventory_level": f.get("inventory_level", 0),
+        "inventory_warning_level": 0,
+        "inventory_tracking": f.get("inventory_tracking", "none"),
+        "reviews_rating_sum": 0,
+        "reviews_count": 0,
+        "total_sold": f.get("total_sold", 0),
+        "fixed_cost_shipping_price": 0,
+        "is_free_shipping": False,
+        "is_visible": f.get("is_visible", True),
+        "is_featured": False,
+        "related_products": [-1],
+        "warranty": "",
+        "bin_picking_number": "",
+        "layout_file": "product.html",
+        "upc": "",
+        "mpn": "",
+        "gtin": "",
+        "search_keywords": f.get("search_keywords", ""),
+        "availability": "available",
+        "availability_description": "",
+        "gift_wrapping_options_type": "any",
+        "gift_wrapping_options_list": [],
+        "sort_order": 0,
+        "condition": "New",
+        "is_condition_shown": False,
+        "order_quantity_minimum": 0,
+        "order_quantity_maximum": 0,
+        "page_title": "",
+        "meta_keywords": [],
+        "meta_description": "",
+        "date_created": f["date_created"],
+        "date_modified": f["date_modified"],
+        "view_count": f.get("view_count", 0),
+        "preorder_release_date": None,
+        "preorder_message": "",
+        "is_preorder_only": False,
+        "is_price_hidden": False,
+        "price_hidden_label": "",
+        "custom_url": {"url": f"/{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}/", "is_customized": False},
+        "base_variant_id": f.get("base_variant_id"),
+        "open_graph_type": "product",
+        "open_graph_title": "",
+        "open_graph_description": "",
+        "open_graph_use_meta_description": True,
+        "open_graph_use_product_name": True,
+        "open_graph_use_image": True,
+    }
+    return d
+
+
+def variant_dict(vid: int, pid: int, sku: str, price: float, weight: float, option_values: list) -> dict:
+    return {
+        "id": vid,
+        "product_id": pid,
+        "sku": sku,
+        "sku_id": vid if option_values else None,
+        "price": price if option_values else None,
+        "calculated_price": price,
+        "sale_price": None,
+        "retail_price": None,
+        "map_price": 0,
+        "weight": None,
+        "calculated_weight": weight,
+        "width": None,
+        "height": None,
+        "depth": None,
+        "is_free_shipping": False,
+        "fixed_cost_shipping_price": None,
+        "purchasing_disabled": False,
+        "purchasing_disabled_message": "",
+        "image_url": "",
+        "cost_price": None,
+        "upc": "",
+        "mpn": "",
+        "gtin": "",
+        "inventory_level": 0,
+        "inventory_warning_level": 0,
+        "bin_picking_number": "",
+        "option_values": option_values,
+    }

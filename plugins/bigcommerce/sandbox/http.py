@@ -1,0 +1,30 @@
+"""Response helpers shared by the emulated API and the control API."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.responses import Response
+
+ERROR_TYPE = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"
+
+
+def dumps(obj) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def json_response(obj, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(dumps(obj), status_code=status, headers=headers, media_type="application/json")
+
+
+def error(status: int, title: str, errors: dict | None = None, headers: dict | None = None, **extra) -> Response:
+    """A v3 error body: ``{status, title, type[, errors]}``."""
+    body = {"status": status, "title": title, "type": ERROR_TYPE}
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    return json_response(body, status, headers)
+
+
+def empty(status: int = 204, headers: dict | None = None) -> Response:
+    return Response(b"", status_code=status, headers=headers)
