@@ -15,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from api import health, logs, metrics
 from api.graphql import PixportGraphQL
 from api.middleware import BodyLimit, RequestContext
+from core import db
 from core.settings import Settings
 from workers import runtime as worker_runtime
 
@@ -28,6 +29,10 @@ def create_app(settings: Settings | None = None, *, manage_runtime: bool = True)
         if not manage_runtime:
             yield
             return
+        if settings.is_embedded_db:  # one process owns the SQLite file: keep it migrated
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            await db.migrate(settings.db_url)
+            await db.close_db()
         rt = await worker_runtime.start(settings)
         try:
             yield

@@ -23,12 +23,19 @@ from schema.base import Money
 from schema.accounts.queries import AccountQueries
 from schema.jobs.queries import JobQueries
 from schema.jobs.subscriptions import JobSubscriptions
+from schema.context import Info
 from schema.permissions import Public
 
 
 @strawberry.type
 class NodeQueries:
-    node: relay.Node | None = relay.node(permission_classes=[Public], description="Refetch any object you may see.")
+    @strawberry.field(permission_classes=[Public], description="Refetch any object you may see, or null.")
+    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
+        # Each type's resolve_nodes returns only what the caller may see.
+        try:
+            return await id.resolve_node(info, required=False)
+        except (KeyError, ValueError):  # a type name that is not ours
+            return None
 
 
 @strawberry.type

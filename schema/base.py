@@ -35,12 +35,14 @@ class ReturnsUserErrors(FieldExtension):
     """Turns a DomainError raised by a mutation into its payload's ``errors``:
     resolvers raise, they do not build error payloads by hand."""
 
+    def apply(self, field) -> None:
+        self.payload_type = field.type
+
     async def resolve_async(self, next_, source: Any, info, **kwargs):
         try:
             return await next_(source, info, **kwargs)
         except DomainError as exc:
-            payload_type = self.field.type
-            return payload_type(errors=user_errors(exc))
+            return self.payload_type(errors=user_errors(exc))
 
 
 def mutation(**kwargs):

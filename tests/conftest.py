@@ -30,6 +30,7 @@ REDIS_URL = os.environ.get("PIXPORT_TEST_REDIS", "redis://127.0.0.1:6379/9")
 
 
 def pytest_collection_modifyitems(config, items):
+    # The embedded run takes the tests that exercise what differs between the columns.
     skip = pytest.mark.skip(reason="needs PostgreSQL (scale column)")
     for item in items:
         if COLUMN == "embedded" and "postgres_only" in item.keywords:

@@ -56,6 +56,8 @@ class GraphQLClient:
             while True:
                 message = json.loads(await ws.recv())
                 if message["type"] == "next":
+                    if message["payload"].get("errors"):
+                        raise GraphQLError(message["payload"]["errors"])
                     yield message["payload"]
                 elif message["type"] == "complete":
                     return

@@ -1,0 +1,51 @@
+"""A user never sees another account's data: every query, every node type."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.jobs.models import Job
+from schema import Query
+from strawberry import relay
+
+pytestmark = pytest.mark.embedded
+
+# Each root query field and how the isolation test exercises it. A new query must be
+# added here, or test_every_query_is_covered fails.
+COVERED = {"me", "job", "node"}
+
+
+def test_every_query_is_covered():
+    assert {f.name for f in Query.__strawberry_definition__.fields} == COVERED
+
+
+async def test_another_accounts_user_job_and_account_are_invisible(gql):
+    ann = await gql.sign_up("ann@example.com")
+    bob = await gql.sign_up("bob@example.com")
+    ann_job = await Job.filter(account_id=relay.GlobalID.from_id(ann["user"]["account"]["id"]).node_id).first()
+    job_gid = str(relay.GlobalID("Job", str(ann_job.id)))
+
+    me = await gql("{ me { email account { name } } }", token=bob["token"])
+    assert me["me"]["email"] == "bob@example.com"
+
+    job_q = "query($id: ID!) { job(id: $id) { id kind } }"
+    assert (await gql(job_q, {"id": job_gid}, token=ann["token"]))["job"]["kind"] == "mail.welcome"
+    assert (await gql(job_q, {"id": job_gid}, token=bob["token"]))["job"] is None
+    malformed = await gql.raw(job_q, {"id": "not-a-global-id"}, token=bob["token"])
+    assert "cannot represent a GlobalID" in malformed["errors"][0]["message"]
+    anonymous = await gql.raw(job_q, {"id": job_gid})
+    assert (anonymous["data"] or {}).get("job") is None and anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+    node_q = "query($id: ID!) { node(id: $id) { id ... on User { email } ... on Account { name } ... on Job { kind } } }"
+    for gid in (ann["user"]["id"], ann["user"]["account"]["id"], job_gid):
+        assert (await gql(node_q, {"id": gid}, token=ann["token"]))["node"]["id"] == gid
+        assert (await gql(node_q, {"id": gid}, token=bob["token"]))["node"] is None
+        assert (await gql(node_q, {"id": gid}))["node"] is None
+
+
+def test_every_root_field_declares_its_permissions():
+    from schema import Mutation, Subscription
+
+    for root in (Query, Mutation, Subscription):
+        for field in root.__strawberry_definition__.fields:
+            assert field.permission_classes, f"{root.__name__}.{field.name} declares no permission"
