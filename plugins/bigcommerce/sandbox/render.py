@@ -113,7 +113,9 @@ def _background(pic: Picture, r: random.Random, box) -> Image.Image:
         return Image.new("RGBA", (w, h), (*c, 255))
     # textured / noisy backdrop
     base = tuple(r.randint(120, 220) for _ in range(3))
-    noise = Image.effect_noise((max(1, w // 2), max(1, h // 2)), 40).resize((w, h))
+    # seeded noise (Image.effect_noise is not reproducible), drawn at half size and scaled up
+    nw, nh = max(1, w // 2), max(1, h // 2)
+    noise = Image.frombytes("L", (nw, nh), r.randbytes(nw * nh)).resize((w, h))
     bg = Image.new("RGB", (w, h), base)
     grey = Image.merge("RGB", (noise, noise, noise))
     return Image.blend(bg, grey, 0.35).convert("RGBA")
