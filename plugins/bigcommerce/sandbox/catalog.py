@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import random
 import re
+import time
+from functools import lru_cache
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 
 # Generated dates are fixed in time (never "now") so a catalog is reproducible.
 CATALOG_EPOCH = 1514764800  # 2018-01-01T00:00:00Z
@@ -59,7 +60,8 @@ EXT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp"}
 
 def iso(ts: int | float) -> str:
     """BigCommerce catalog timestamp: ``2018-08-15T14:48:31+00:00``."""
-    return datetime.fromtimestamp(int(ts), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    t = time.gmtime(int(ts))
+    return f"{t[0]:04d}-{t[1]:02d}-{t[2]:02d}T{t[3]:02d}:{t[4]:02d}:{t[5]:02d}+00:00"
 
 
 def slug(text: str) -> str:
@@ -116,6 +118,44 @@ class CatalogSpec:
     duplicate_share: float = 0.1
 
 
+_M64 = (1 << 64) - 1
+
+
+def mix64(x: int) -> int:
+    """splitmix64: a fast, well-mixed 64-bit hash (cheaper than seeding a Random per image)."""
+    x = (x + 0x9E3779B97F4A7C15) & _M64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
+class _Bits:
+    """A tiny deterministic stream of draws from one 64-bit seed."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, seed: int):
+        self.state = seed
+
+    def next(self) -> int:
+        self.state = mix64(self.state)
+        return self.state
+
+    def unit(self) -> float:
+        return (self.next() >> 11) / 9007199254740992.0
+
+    def below(self, n: int) -> int:
+        return self.next() % n
+
+    def weighted(self, items: list, weights: list):
+        x = self.below(sum(weights))
+        for item, w in zip(items, weights):
+            if x < w:
+                return item
+            x -= w
+        return items[-1]
+
+
 class Catalog:
     """The generated part of a store's catalog (ids 1..products)."""
 
@@ -147,6 +187,7 @@ class Catalog:
         self.has_opts = has_opts
         self.total_images = ti
         self.total_variants = tv
+        self._words = lru_cache(maxsize=8192)(self._words_uncached)  # bounded
 
     # ---- counts / id arithmetic -------------------------------------------------------
     def image_ids(self, pid: int) -> range:
@@ -172,25 +213,25 @@ class Catalog:
     def product_core(self, pid: int) -> dict:
         """The product's own fields (no images/variants), as BigCommerce returns them."""
         r = self._rng(1, pid)
-        adj = ADJECTIVES[r.randrange(len(ADJECTIVES))]
-        colour = COLOUR_LIST[r.randrange(len(COLOUR_LIST))]
-        noun = NOUN_LIST[r.randrange(len(NOUN_LIST))]
+        adj, colour, noun = self._words(pid)
+        u = r.random
         name = f"{adj} {colour} {noun} {pid}"
         sku = f"{NOUNS[noun][1]}-{pid:06d}"
-        brand_id = r.randrange(1, len(BRANDS) + 1)
-        ncat = 1 + (r.random() < 0.3)
-        categories = sorted(r.sample(CATEGORY_IDS, ncat))
-        is_visible = r.random() < 0.92
-        created = CATALOG_EPOCH + int(r.random() * CATALOG_SPAN * 0.6)
-        modified = created + int(r.random() * CATALOG_SPAN * 0.4)
-        price = round(r.uniform(4, 300), 2)
-        on_sale = r.random() < 0.2
+        brand_id = 1 + int(u() * len(BRANDS))
+        c1 = CATEGORY_IDS[int(u() * len(CATEGORY_IDS))]
+        c2 = CATEGORY_IDS[int(u() * len(CATEGORY_IDS))]
+        categories = sorted({c1, c2}) if u() < 0.3 else [c1]
+        is_visible = u() < 0.92
+        created = CATALOG_EPOCH + int(u() * CATALOG_SPAN * 0.6)
+        modified = created + int(u() * CATALOG_SPAN * 0.4)
+        price = round(4 + u() * 296, 2)
+        on_sale = u() < 0.2
         sale = round(price * 0.8, 2) if on_sale else 0
         complex_ = bool(self.has_opts[pid - 1])
-        inv = r.randrange(0, 500)
-        weight = round(r.uniform(0.1, 12), 2)
-        total_sold = r.randrange(0, 900)
-        view_count = r.randrange(0, 5000)
+        inv = int(u() * 500)
+        weight = round(0.1 + u() * 11.9, 2)
+        total_sold = int(u() * 900)
+        view_count = int(u() * 5000)
         return product_dict(
             pid, name=name, sku=sku, brand_id=brand_id, categories=categories, is_visible=is_visible,
             price=price, sale_price=sale, inventory_level=inv, weight=weight, total_sold=total_sold,
@@ -201,64 +242,70 @@ class Catalog:
             description=f"<p>{adj} {noun.lower()} in {colour.lower()}, by {BRANDS[brand_id - 1]}.</p>",
         )
 
+    def _words_uncached(self, pid: int) -> tuple[str, str, str]:
+        b = self._bits(1, pid)
+        return (ADJECTIVES[b.below(len(ADJECTIVES))], COLOUR_LIST[b.below(len(COLOUR_LIST))],
+                NOUN_LIST[b.below(len(NOUN_LIST))])
+
     def shape_of(self, pid: int) -> tuple[str, tuple[int, int, int]]:
-        r = self._rng(1, pid)
-        r.randrange(len(ADJECTIVES))
-        colour = COLOUR_LIST[r.randrange(len(COLOUR_LIST))]
-        noun = NOUN_LIST[r.randrange(len(NOUN_LIST))]
+        _, colour, noun = self._words(pid)
         return NOUNS[noun][0], COLOURS[colour]
 
     # ---- images -----------------------------------------------------------------------
+    def _bits(self, kind: int, ident: int) -> "_Bits":
+        return _Bits(mix64((self.spec.seed * 1_000_003 + kind) * 10_000_019 + ident))
+
     def picture(self, iid: int, _depth: int = 0) -> Picture:
         """The picture of generated image ``iid`` (duplicates resolve to their original)."""
         pid = self.product_of_image(iid)
-        r = self._rng(2, iid)
+        b = self._bits(2, iid)
         first_of_product = self.img_off[pid - 1] + 1
-        if _depth == 0 and first_of_product > 1 and r.random() < self.spec.duplicate_share:
-            src = self._original(r.randint(1, first_of_product - 1))
+        if _depth == 0 and first_of_product > 1 and b.unit() < self.spec.duplicate_share:
+            src = 1 + b.below(first_of_product - 1)
+            src = self._original(src)
             orig = self.picture(src, _depth=1)
-            if r.random() < 0.5:
+            if b.unit() < 0.5:
                 return replace(orig, duplicate_of=src, duplicate_kind="same_file")
-            q = max(55, orig.quality - r.randint(6, 18)) if orig.fmt != "PNG" else 90
+            q = max(55, orig.quality - 6 - b.below(13)) if orig.fmt != "PNG" else 90
             fmt = orig.fmt if orig.fmt != "PNG" else "WEBP"
             return replace(orig, fmt=fmt, quality=q, duplicate_of=src, duplicate_kind="reencoded")
+        if _depth == 0 and first_of_product > 1:
+            b.unit()  # keep the draw sequence of originals independent of duplicate_share's outcome
+            b.below(first_of_product - 1)
         shape, colour = self.shape_of(pid)
-        if iid != first_of_product:  # other angles/colours of the same product
-            colour = COLOURS[COLOUR_LIST[r.randrange(len(COLOUR_LIST))]] if r.random() < 0.4 else colour
-        size = r.choices(SIZES, SIZE_WEIGHTS)[0]
-        aspect = r.choices([(1, 1), (3, 4), (4, 3), (2, 3)], [60, 20, 12, 8])[0]
+        if iid != first_of_product and b.unit() < 0.4:  # other angles/colours of the same product
+            colour = COLOURS[COLOUR_LIST[b.below(len(COLOUR_LIST))]]
+        size = b.weighted(SIZES, SIZE_WEIGHTS)
+        aspect = b.weighted([(1, 1), (3, 4), (4, 3), (2, 3)], [60, 20, 12, 8])
         if aspect[0] >= aspect[1]:
             w, h = size, max(300, size * aspect[1] // aspect[0])
         else:
             w, h = max(300, size * aspect[0] // aspect[1]), size
-        fmt = r.choices(["JPEG", "PNG", "WEBP"], [60, 20, 20])[0]
-        background = BACKGROUNDS[r.randrange(4)]
-        if fmt != "JPEG" and r.random() < 0.4:
+        fmt = b.weighted(["JPEG", "PNG", "WEBP"], [60, 20, 20])
+        background = BACKGROUNDS[b.below(4)]
+        if fmt != "JPEG" and b.unit() < 0.4:
             background = "transparent"
         orientation = 1
-        if fmt == "JPEG" and r.random() < 0.1:
-            orientation = r.choice([3, 6, 8])
-        quality = r.randint(78, 95)
+        if fmt == "JPEG" and b.unit() < 0.1:
+            orientation = (3, 6, 8)[b.below(3)]
+        quality = 78 + b.below(18)
         return Picture(iid, shape, colour, background, w, h, fmt, quality, orientation)
 
     def _original(self, iid: int) -> int:
         """Follow a duplicate to the image it copies (originals are never duplicates of duplicates)."""
         pid = self.product_of_image(iid)
-        r = self._rng(2, iid)
+        b = self._bits(2, iid)
         first = self.img_off[pid - 1] + 1
-        if first > 1 and r.random() < self.spec.duplicate_share:
-            return self._original(r.randint(1, first - 1))
+        if first > 1 and b.unit() < self.spec.duplicate_share:
+            return self._original(1 + b.below(first - 1))
         return iid
 
-    def image_file(self, iid: int, pid: int, pic: Picture) -> str:
-        stem = slug(self.product_core_name(pid))[:40]
+    def image_file(self, iid: int, pid: int, pic: Picture, name: str | None = None) -> str:
+        stem = slug(name or self.product_core_name(pid))[:40]
         return f"{stem[0]}/{iid % 1000:03d}/{stem}__{iid:05d}.{pic.ext}"
 
     def product_core_name(self, pid: int) -> str:
-        r = self._rng(1, pid)
-        adj = ADJECTIVES[r.randrange(len(ADJECTIVES))]
-        colour = COLOUR_LIST[r.randrange(len(COLOUR_LIST))]
-        noun = NOUN_LIST[r.randrange(len(NOUN_LIST))]
+        adj, colour, noun = self._words(pid)
         return f"{adj} {colour} {noun} {pid}"
 
     def image_date(self, iid: int) -> str:

@@ -222,9 +222,9 @@ def variant_image_url(base: str, store: Store, vid: int, key: str) -> str:
     return f"{base}/s-{store.hash}/product_images/attribute_rule_images/{vid}_source_{store.created_at}.{ext}"
 
 
-def variants_json(base: str, store: Store, pid: int) -> list[dict]:
+def variants_json(base: str, store: Store, pid: int, core: dict | None = None) -> list[dict]:
     out = []
-    for v in store.variants(pid):
+    for v in store.variants(pid, core):
         key = v.pop("_image_key")
         v["image_url"] = variant_image_url(base, store, v["id"], key)
         out.append(v)
@@ -244,7 +244,7 @@ def options_json(store: Store, pid: int) -> list[dict]:
 
 
 def product_json(base: str, store: Store, pid: int, includes: set, include_fields, exclude_fields) -> dict:
-    d = store.core(pid)
+    d = core = store.core(pid)
     if include_fields is not None or exclude_fields:
         d = trim(d, include_fields, exclude_fields)
     if "images" in includes or "primary_image" in includes:
@@ -256,7 +256,7 @@ def product_json(base: str, store: Store, pid: int, includes: set, include_field
             if thumb is not None:
                 d["primary_image"] = image_json(base, store, thumb)
     if "variants" in includes:
-        d["variants"] = variants_json(base, store, pid)
+        d["variants"] = variants_json(base, store, pid, core)
     if "options" in includes:
         d["options"] = options_json(store, pid)
     if "modifiers" in includes:

@@ -170,10 +170,15 @@ class Store:
         if pid > self.spec.products:
             return []
         cat = self.catalog
+        ids = cat.image_ids(pid)
+        if not ids:
+            return []
+        name = cat.product_core_name(pid)
         out = []
-        for n, iid in enumerate(cat.image_ids(pid)):
+        for n, iid in enumerate(ids):
             pic = cat.picture(iid)
-            out.append(ImageRec(iid, pid, n == 0, n, "", cat.image_file(iid, pid, pic), cat.image_date(iid), gen=iid))
+            out.append(ImageRec(iid, pid, n == 0, n, "", cat.image_file(iid, pid, pic, name), cat.image_date(iid),
+                                gen=iid))
         return out
 
     def sorted_images(self, pid: int) -> list[ImageRec]:
@@ -197,11 +202,11 @@ class Store:
             return self.catalog.picture(rec.gen)
         return None
 
-    def variants(self, pid: int) -> list[dict]:
+    def variants(self, pid: int, core: dict | None = None) -> list[dict]:
         if pid in self.variants_new:
             vs = [dict(v) for v in self.variants_new[pid]]
         else:
-            vs = self.catalog.variants(pid, self.core(pid))
+            vs = self.catalog.variants(pid, core if core is not None else self.core(pid))
         for v in vs:
             key = self.variant_images.get(v["id"])
             if key is None and pid <= self.spec.products and self.catalog.variant_has_image(v["id"]):
