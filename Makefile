@@ -20,7 +20,7 @@ run: $(STAMP)
 
 # The whole suite on PostgreSQL + Redis, then the parts that differ on the embedded defaults.
 test: $(STAMP)
-	$(BIN)/python -m tests.run
+	$(BIN)/python -m tests.run $(ARGS)
 
 schema: $(STAMP)
 	$(BIN)/pixport export-schema frontend-contract/schema.graphql

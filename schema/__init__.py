@@ -6,14 +6,9 @@ import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.exceptions import StrawberryGraphQLError
-from strawberry.extensions import (
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.schema.config import StrawberryConfig
 
 from core.errors import DomainError
@@ -64,6 +59,12 @@ def should_mask_error(error: GraphQLError) -> bool:
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
+    # The limit rules are made once: ValidationCache keys on the rule classes, and
+    # QueryDepthLimiter/MaxAliasesLimiter would make new ones for every request.
+    limits = [
+        max_depth_rule(settings.graphql_max_depth, None, None),
+        max_aliases_rule(settings.graphql_max_aliases),
+    ]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -71,9 +72,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=[Money],
         config=StrawberryConfig(relay_max_results=100),
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+            lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
             lambda: MaskErrors(should_mask_error=should_mask_error, error_message="Internal error."),
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),
