@@ -12,6 +12,8 @@ from tortoise.migrations.api.migrate import migrate as tortoise_migrate
 MODEL_MODULES = [
     "core.accounts.models",
     "core.jobs.models",
+    "core.stores.models",
+    "core.catalog.models",
 ]
 
 

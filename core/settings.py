@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # generates one and keeps it in the data folder, so restarts do not log users out.
     secret_key: SecretStr | None = None
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Hosts image bytes may be downloaded from (besides those a connector names), e.g.
+    # the sandbox's 127.0.0.1 in tests. Everything else is refused (no SSRF).
+    image_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_image_bytes: int = 8 * 1024 * 1024
 
     session_ttl_hours: int = 24 * 14
     max_body_bytes: int = 2_000_000
@@ -44,7 +48,7 @@ class Settings(BaseSettings):
     job_max_attempts: int = 5
     log_level: str = "INFO"
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "image_hosts", mode="before")
     @classmethod
     def _split(cls, value):  # a comma-separated list in the environment
         if isinstance(value, str):

@@ -1,0 +1,94 @@
+"""The store's catalog as Pixport last saw it: products, and their images with
+where each sits (product, variant, position, thumbnail, alt text) and what
+analysis found in its bytes. Columns that images are filtered or sorted by are
+copied from the product (name, SKU, brand, visibility) so that a page of a
+million-image store is one indexed query."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class BackgroundKind(str, Enum):
+    WHITE = "WHITE"
+    TRANSPARENT = "TRANSPARENT"
+    LIGHT_UNIFORM = "LIGHT_UNIFORM"
+    OTHER = "OTHER"
+
+
+class AnalysisStatus(str, Enum):
+    PENDING = "PENDING"
+    DONE = "DONE"
+    UNREADABLE = "UNREADABLE"
+
+
+class Product(Model):
+    id = fields.IntField(primary_key=True)
+    store = fields.ForeignKeyField("models.Store", related_name="products", on_delete=fields.CASCADE)
+    external_id = fields.CharField(max_length=64)
+    name = fields.CharField(max_length=255)
+    sku = fields.CharField(max_length=255, default="")
+    brand = fields.CharField(max_length=255, default="")
+    categories = fields.JSONField(default=list)
+    is_visible = fields.BooleanField(default=True)
+    modified_at = fields.DatetimeField(null=True)
+    removed_at = fields.DatetimeField(null=True)
+    synced_at = fields.DatetimeField()
+
+    class Meta:
+        table = "product"
+        unique_together = (("store", "external_id"),)
+        indexes = (("store", "name"),)
+
+
+class Image(Model):
+    id = fields.IntField(primary_key=True)
+    store = fields.ForeignKeyField("models.Store", related_name="images", on_delete=fields.CASCADE)
+    product = fields.ForeignKeyField("models.Product", related_name="images", on_delete=fields.CASCADE)
+    external_id = fields.CharField(max_length=64)
+    # Where it sits (ImageLocation).
+    variant_external_id = fields.CharField(max_length=64, null=True)
+    position = fields.IntField(default=0)
+    is_thumbnail = fields.BooleanField(default=False)
+    alt_text = fields.CharField(max_length=500, default="")
+    file_name = fields.CharField(max_length=500, default="")
+    source_url = fields.CharField(max_length=2000)
+    thumbnail_url = fields.CharField(max_length=2000, null=True)
+    modified_at = fields.DatetimeField(null=True)
+    removed_at = fields.DatetimeField(null=True)
+    synced_at = fields.DatetimeField()
+    # Copied from the product, for filters and sorts without a join.
+    product_name = fields.CharField(max_length=255, default="")
+    sku = fields.CharField(max_length=255, default="")
+    brand = fields.CharField(max_length=255, default="")
+    is_visible = fields.BooleanField(default=True)
+    # What the bytes are (set by the analysis job; once per content).
+    analysis_status = fields.CharEnumField(AnalysisStatus, max_length=16, default=AnalysisStatus.PENDING)
+    unreadable_reason = fields.CharField(max_length=300, default="")
+    sha256 = fields.CharField(max_length=64, null=True)
+    phash = fields.BigIntField(null=True)  # 64-bit perceptual hash (signed)
+    width = fields.IntField(null=True)
+    height = fields.IntField(null=True)
+    format = fields.CharField(max_length=16, null=True)
+    file_bytes = fields.IntField(null=True)
+    background = fields.CharEnumField(BackgroundKind, max_length=16, null=True)
+    analyzed_at = fields.DatetimeField(null=True)
+    edited = fields.BooleanField(default=False)  # an edited version was published here
+
+    class Meta:
+        table = "image"
+        unique_together = (("store", "external_id"),)
+        indexes = (
+            ("store", "removed_at", "id"),
+            ("store", "product_name", "id"),
+            ("store", "modified_at", "id"),
+            ("store", "file_bytes", "id"),
+            ("store", "width", "id"),
+            ("store", "analysis_status"),
+            ("store", "background"),
+            ("store", "sha256"),
+            ("store", "product"),
+        )
