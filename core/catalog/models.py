@@ -57,7 +57,7 @@ class Image(Model):
     file_name = fields.CharField(max_length=500, default="")
     source_url = fields.CharField(max_length=2000)
     thumbnail_url = fields.CharField(max_length=2000, null=True)
-    modified_at = fields.DatetimeField(null=True)
+    modified_at = fields.DatetimeField()  # the platform's, or when Pixport first saw it
     removed_at = fields.DatetimeField(null=True)
     synced_at = fields.DatetimeField()
     # Copied from the product, for filters and sorts without a join.
@@ -70,10 +70,11 @@ class Image(Model):
     unreadable_reason = fields.CharField(max_length=300, default="")
     sha256 = fields.CharField(max_length=64, null=True)
     phash = fields.BigIntField(null=True)  # 64-bit perceptual hash (signed)
-    width = fields.IntField(null=True)
-    height = fields.IntField(null=True)
+    # 0 until analysed (so sorts need no NULL handling; analysis_status tells).
+    width = fields.IntField(default=0)
+    height = fields.IntField(default=0)
     format = fields.CharField(max_length=16, null=True)
-    file_bytes = fields.IntField(null=True)
+    file_bytes = fields.IntField(default=0)
     background = fields.CharEnumField(BackgroundKind, max_length=16, null=True)
     analyzed_at = fields.DatetimeField(null=True)
     edited = fields.BooleanField(default=False)  # an edited version was published here

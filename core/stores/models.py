@@ -29,7 +29,8 @@ class Store(Model):
     owner_email = fields.CharField(max_length=320, default="")
     installed_at = fields.DatetimeField(auto_now_add=True)
     uninstalled_at = fields.DatetimeField(null=True)
-    last_synced_at = fields.DatetimeField(null=True)
+    last_synced_at = fields.DatetimeField(null=True)  # start of the last sync that finished
+    last_full_synced_at = fields.DatetimeField(null=True)  # ... of the last full rescan
     image_count = fields.IntField(default=0)  # live images, refreshed after each sync
     sync_job = fields.ForeignKeyField("models.Job", related_name=False, null=True, on_delete=fields.SET_NULL)
     analysis_job = fields.ForeignKeyField("models.Job", related_name=False, null=True, on_delete=fields.SET_NULL)
