@@ -18,8 +18,10 @@ log = logging.getLogger(__name__)
 
 
 class EmbeddedJobQueue:
-    def __init__(self, concurrency: int = 4) -> None:
+    def __init__(self, concurrency: int = 4, periodic=()) -> None:
+        """``periodic``: (coroutine function, seconds) pairs run on a timer, as arq's crons."""
         self._concurrency = concurrency
+        self._periodic = list(periodic)
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._pending: set[int] = set()
         self._tasks: list[asyncio.Task] = []
@@ -34,6 +36,7 @@ class EmbeddedJobQueue:
         if unfinished:
             log.info("resuming %d unfinished jobs", len(unfinished))
         self._tasks = [asyncio.create_task(self._work(), name=f"embedded-job-{i}") for i in range(self._concurrency)]
+        self._tasks += [asyncio.create_task(self._every(fn, seconds)) for fn, seconds in self._periodic]
 
     async def stop(self) -> None:
         for timer in self._timers:
@@ -57,6 +60,14 @@ class EmbeddedJobQueue:
         if job_id not in self._pending:
             self._pending.add(job_id)
             self._queue.put_nowait(job_id)
+
+    async def _every(self, fn, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await fn()
+            except Exception:
+                log.exception("periodic %s failed", fn.__name__)
 
     async def _work(self) -> None:
         while True:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from core.accounts import services as accounts
+from core.catalog import sync
 from core.jobs.models import Job
 from core.jobs.services import Progress
 
@@ -19,4 +20,6 @@ async def send_welcome_mail(job: Job, progress: Progress) -> None:
 
 HANDLERS: dict[str, Handler] = {
     "mail.welcome": send_welcome_mail,
+    sync.SYNC: sync.run_sync,
+    sync.REFRESH_PRODUCT: sync.run_refresh_product,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from core import db, runtime
+from core.catalog import sync
 from core.events.bus import MemoryEventBus, RedisEventBus
 from core.jobs.queue import ArqJobQueue
 from core.notifications.mailer import EmlFolderMailer, SmtpMailer
@@ -19,7 +20,9 @@ def build_runtime(settings: Settings) -> Runtime:
     redis_url = settings.redis
     return Runtime(
         settings=settings,
-        queue=ArqJobQueue(redis_url) if redis_url else EmbeddedJobQueue(settings.embedded_job_concurrency),
+        queue=ArqJobQueue(redis_url) if redis_url else EmbeddedJobQueue(
+            settings.embedded_job_concurrency, periodic=[(sync.schedule_full_rescans, 3600)]
+        ),
         bus=RedisEventBus(redis_url) if redis_url else MemoryEventBus(),
         mailer=SmtpMailer(settings.smtp_url.get_secret_value()) if settings.smtp_url else EmlFolderMailer(settings.mail_dir),
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from arq import cron, func
 
+from core.catalog import sync
 from core.jobs.queue import RUN_JOB
 from core.jobs.serialization import arq_redis_settings, deserialize, serialize
 from core.settings import Settings
@@ -22,6 +23,10 @@ async def _requeue_abandoned(ctx) -> None:
     await execute.requeue_abandoned()
 
 
+async def _schedule_full_rescans(ctx) -> None:
+    await sync.schedule_full_rescans()
+
+
 async def _startup(ctx) -> None:
     ctx["runtime"] = await runtime.start(_settings)
     await execute.requeue_abandoned()
@@ -33,7 +38,10 @@ async def _shutdown(ctx) -> None:
 
 class WorkerSettings:
     functions = [func(_run_job, name=RUN_JOB, timeout=24 * 3600, max_tries=1000)]
-    cron_jobs = [cron(_requeue_abandoned, second={0, 30}, run_at_startup=False)]
+    cron_jobs = [
+        cron(_requeue_abandoned, second={0, 30}, run_at_startup=False),
+        cron(_schedule_full_rescans, minute=7, second=0),  # hourly; each store at most daily
+    ]
     on_startup = _startup
     on_shutdown = _shutdown
     redis_settings = arq_redis_settings(_settings.redis or "redis://127.0.0.1:6379")

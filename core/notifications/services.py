@@ -25,6 +25,10 @@ def render(template: str, **context) -> EmailMessage:
     return message
 
 
+def public_url() -> str:
+    return runtime.current().settings.public_url.rstrip("/")
+
+
 async def send(to: str, template: str, **context) -> EmailMessage:
     rt = runtime.current()
     message = render(template, **context)
