@@ -64,6 +64,7 @@ class Image(Model):
     product_name = fields.CharField(max_length=255, default="")
     sku = fields.CharField(max_length=255, default="")
     brand = fields.CharField(max_length=255, default="")
+    category_ids = fields.CharField(max_length=1000, default="")  # ",12,40," — filterable anywhere
     is_visible = fields.BooleanField(default=True)
     # What the bytes are (set by the analysis job; once per content).
     analysis_status = fields.CharEnumField(AnalysisStatus, max_length=16, default=AnalysisStatus.PENDING)

@@ -85,6 +85,10 @@ async def schedule_full_rescans(now: datetime | None = None) -> int:
     return len(due)
 
 
+def category_key(categories) -> str:
+    return ("," + ",".join(categories) + ",")[:1000] if categories else ""
+
+
 def _retry(error: ConnectorError) -> Exception:
     if error.retryable:
         return RetryLater(error.message, delay=error.retry_after or 5)
@@ -128,7 +132,7 @@ async def upsert_products(store: Store, products: list[ExternalProduct], seen_at
                 alt_text=i.alt_text[:500], file_name=i.file_name[:500], source_url=i.url,
                 thumbnail_url=i.thumbnail_url, modified_at=i.modified_at or p.modified_at or seen_at,
                 removed_at=None, synced_at=seen_at, product_name=p.name[:255], sku=p.sku[:255],
-                brand=p.brand[:255], is_visible=p.is_visible,
+                brand=p.brand[:255], category_ids=category_key(p.categories), is_visible=p.is_visible,
             )
             for p, i in images
         ]
@@ -139,7 +143,7 @@ async def upsert_products(store: Store, products: list[ExternalProduct], seen_at
                 update_fields=[
                     "product_id", "variant_external_id", "position", "is_thumbnail", "alt_text", "file_name",
                     "source_url", "thumbnail_url", "modified_at", "removed_at", "synced_at", "product_name", "sku",
-                    "brand", "is_visible",
+                    "brand", "category_ids", "is_visible",
                 ],
                 batch_size=1000,
             )

@@ -108,6 +108,7 @@ class Migration(migrations.Migration):
                 ('product_name', fields.CharField(default='', max_length=255)),
                 ('sku', fields.CharField(default='', max_length=255)),
                 ('brand', fields.CharField(default='', max_length=255)),
+                ('category_ids', fields.CharField(default='', max_length=1000)),
                 ('is_visible', fields.BooleanField(default=True)),
                 ('analysis_status', fields.CharEnumField(default=AnalysisStatus.PENDING, description='PENDING: PENDING\nDONE: DONE\nUNREADABLE: UNREADABLE', enum_type=AnalysisStatus, max_length=16)),
                 ('unreadable_reason', fields.CharField(default='', max_length=300)),
