@@ -15,11 +15,14 @@ from core.errors import DomainError
 from core.settings import Settings
 from schema.accounts.mutations import AccountMutations
 from schema.base import Money
+from schema.catalog.queries import CatalogQueries
 from schema.accounts.queries import AccountQueries
 from schema.jobs.queries import JobQueries
 from schema.jobs.subscriptions import JobSubscriptions
 from schema.context import Info
 from schema.permissions import Public
+from schema.stores.mutations import StoreMutations
+from schema.stores.queries import StoreQueries
 
 
 @strawberry.type
@@ -34,12 +37,12 @@ class NodeQueries:
 
 
 @strawberry.type
-class Query(AccountQueries, JobQueries, NodeQueries):
+class Query(AccountQueries, StoreQueries, CatalogQueries, JobQueries, NodeQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations):
+class Mutation(AccountMutations, StoreMutations):
     pass
 
 

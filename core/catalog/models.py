@@ -41,7 +41,7 @@ class Product(Model):
     class Meta:
         table = "product"
         unique_together = (("store", "external_id"),)
-        indexes = (("store", "name"),)
+        indexes = (("store_id", "name"),)
 
 
 class Image(Model):
@@ -84,13 +84,13 @@ class Image(Model):
         table = "image"
         unique_together = (("store", "external_id"),)
         indexes = (
-            ("store", "removed_at", "id"),
-            ("store", "product_name", "id"),
-            ("store", "modified_at", "id"),
-            ("store", "file_bytes", "id"),
-            ("store", "width", "id"),
-            ("store", "analysis_status"),
-            ("store", "background"),
-            ("store", "sha256"),
-            ("store", "product"),
+            ("store_id", "removed_at", "id"),
+            ("store_id", "product_name", "id"),
+            ("store_id", "modified_at", "id"),
+            ("store_id", "file_bytes", "id"),
+            ("store_id", "width", "id"),
+            ("store_id", "analysis_status"),
+            ("store_id", "background"),
+            ("store_id", "sha256"),
+            ("product_id", "removed_at"),
         )

@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
                 ('removed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('synced_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'product', 'app': 'models', 'unique_together': (('store', 'external_id'),), 'indexes': [Index(fields=['store', 'name'])], 'pk_attr': 'id'},
+            options={'table': 'product', 'app': 'models', 'unique_together': (('store', 'external_id'),), 'indexes': [Index(fields=['store_id', 'name'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -122,7 +122,7 @@ class Migration(migrations.Migration):
                 ('analyzed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('edited', fields.BooleanField(default=False)),
             ],
-            options={'table': 'image', 'app': 'models', 'unique_together': (('store', 'external_id'),), 'indexes': [Index(fields=['store', 'removed_at', 'id']), Index(fields=['store', 'product_name', 'id']), Index(fields=['store', 'modified_at', 'id']), Index(fields=['store', 'file_bytes', 'id']), Index(fields=['store', 'width', 'id']), Index(fields=['store', 'analysis_status']), Index(fields=['store', 'background']), Index(fields=['store', 'sha256']), Index(fields=['store', 'product'])], 'pk_attr': 'id'},
+            options={'table': 'image', 'app': 'models', 'unique_together': (('store', 'external_id'),), 'indexes': [Index(fields=['store_id', 'removed_at', 'id']), Index(fields=['store_id', 'product_name', 'id']), Index(fields=['store_id', 'modified_at', 'id']), Index(fields=['store_id', 'file_bytes', 'id']), Index(fields=['store_id', 'width', 'id']), Index(fields=['store_id', 'analysis_status']), Index(fields=['store_id', 'background']), Index(fields=['store_id', 'sha256']), Index(fields=['product_id', 'removed_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(

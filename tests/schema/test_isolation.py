@@ -10,13 +10,22 @@ from strawberry import relay
 
 pytestmark = pytest.mark.embedded
 
-# Each root query field and how the isolation test exercises it. A new query must be
-# added here, or test_every_query_is_covered fails.
-COVERED = {"me", "job", "node"}
+# Each root query field and the test that shows it reveals nothing of another account.
+# A new query must be added here, or test_every_query_is_covered fails.
+COVERED = {
+    "me": "test_another_accounts_user_job_and_account_are_invisible",
+    "job": "test_another_accounts_user_job_and_account_are_invisible",
+    "node": "test_another_accounts_user_job_and_account_are_invisible",
+    "stores": "tests/schema/catalog/test_images.py::test_another_accounts_store_and_images_stay_invisible",
+    "store": "tests/schema/catalog/test_images.py::test_another_accounts_store_and_images_stay_invisible",
+    "images": "tests/schema/catalog/test_images.py::test_another_accounts_store_and_images_stay_invisible",
+    "imageFacets": "test_store_scoped_queries_refuse_another_accounts_store",
+    "products": "tests/schema/catalog/test_images.py::test_another_accounts_store_and_images_stay_invisible",
+}
 
 
 def test_every_query_is_covered():
-    assert {f.name for f in Query.__strawberry_definition__.fields} == COVERED
+    assert {f.name for f in Query.__strawberry_definition__.fields} == set(COVERED)
 
 
 async def test_another_accounts_user_job_and_account_are_invisible(gql):
@@ -49,3 +58,17 @@ def test_every_root_field_declares_its_permissions():
     for root in (Query, Mutation, Subscription):
         for field in root.__strawberry_definition__.fields:
             assert field.permission_classes, f"{root.__name__}.{field.name} declares no permission"
+
+
+async def test_store_scoped_queries_refuse_another_accounts_store(gql):
+    from core.accounts.models import User
+    from tests.support.factories import make_catalog, make_store
+
+    await gql.sign_up("ann@example.com")
+    bob = await gql.sign_up("bob@example.com")
+    store = await make_store((await User.get(email="ann@example.com")).account_id)
+    await make_catalog(store, products=2)
+    gid = str(relay.GlobalID("Store", str(store.id)))
+    facets = "query($s: ID!) { imageFacets(storeId: $s) { brand { value count } } }"
+    body = await gql.raw(facets, {"s": gid}, token=bob["token"])
+    assert body["data"] is None and body["errors"][0]["message"] == "No such store."

@@ -1,0 +1,42 @@
+"""Rows for tests that need a catalog without syncing one."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from core.catalog.models import AnalysisStatus, BackgroundKind, Image, Product
+from core.stores.models import Store
+from core.stores.services import secret_box
+
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+async def make_store(account_id: int | None, external_id: str = "abc123", **fields) -> Store:
+    return await Store.create(
+        account_id=account_id, platform="bigcommerce", external_id=external_id, name=f"Store {external_id}",
+        domain=f"{external_id}.example.com", access_token_sealed=secret_box().seal("token-" + external_id), **fields
+    )
+
+
+async def make_catalog(store: Store, products: int = 5, images_per_product: int = 2) -> list[Image]:
+    """Products named "Product 000".. with brands A/B, categories, sizes and backgrounds that vary."""
+    kinds = list(BackgroundKind)
+    rows = []
+    for p in range(products):
+        product = await Product.create(
+            store=store, external_id=str(p + 1), name=f"Product {p:03d}", sku=f"SKU-{p:03d}",
+            brand="Acme" if p % 2 == 0 else "Bolt", categories=[str(10 + p % 3)], is_visible=p % 4 != 3,
+            modified_at=T0 + timedelta(days=p), synced_at=T0,
+        )
+        for i in range(images_per_product):
+            n = p * images_per_product + i
+            rows.append(Image(
+                store=store, product=product, external_id=f"{p + 1}-{i}", position=i, is_thumbnail=i == 0,
+                file_name=f"photo-{n:03d}.jpg", source_url=f"https://cdn.example.com/{n}.jpg",
+                modified_at=T0 + timedelta(hours=n), synced_at=T0, product_name=product.name, sku=product.sku,
+                brand=product.brand, category_ids=f",{10 + p % 3},", is_visible=product.is_visible,
+                analysis_status=AnalysisStatus.DONE, width=400 + 300 * (n % 7), height=400 + 300 * (n % 7),
+                format="JPEG" if n % 3 else "PNG", file_bytes=10_000 + n * 1000, background=kinds[n % len(kinds)],
+            ))
+    await Image.bulk_create(rows)
+    return await Image.filter(store=store).order_by("id")
