@@ -1,0 +1,5 @@
+"""BigCommerce's HTTP callbacks (placeholder; the app install arrives next)."""
+
+
+def routes() -> list:
+    return []
