@@ -96,7 +96,7 @@ def mailbox(tmp_path_factory):
 @pytest.fixture(scope="session")
 def settings(request, mailbox):
     base = {"data_dir": mailbox.data_dir, "secret_key": "test-secret-key-not-for-production",
-            "job_lease_seconds": 3, "public_url": "http://127.0.0.1:1"}
+            "job_lease_seconds": 3, "public_url": "http://127.0.0.1:1", "image_hosts": ["127.0.0.1"]}
     if COLUMN == "embedded":
         return Settings(**base)
     return Settings(
@@ -152,3 +152,26 @@ async def gql(server, clean_db):
 @pytest.fixture
 def data_dir(settings) -> Path:
     return settings.data_dir
+
+
+@pytest.fixture(scope="session")
+def bc_sandbox_url():
+    """A BigCommerce sandbox server; Pixport's BigCommerce plugin is pointed at it."""
+    from plugins.bigcommerce import settings as bigcommerce
+    from plugins.bigcommerce.sandbox.app import create_app
+    from tests.support.sandbox import serve_in_thread
+
+    url, server = serve_in_thread(create_app())
+    bigcommerce.use(bigcommerce.BigCommerceSettings(api_url=url, login_url=url))
+    yield url
+    bigcommerce.use(None)
+    server.should_exit = True
+
+
+@pytest_asyncio.fixture
+async def bc_sandbox(bc_sandbox_url):
+    from tests.support.sandbox import SandboxControl
+
+    control = SandboxControl(bc_sandbox_url)
+    yield control
+    await control.http.aclose()

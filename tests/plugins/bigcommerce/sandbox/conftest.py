@@ -39,7 +39,9 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from plugins.bigcommerce.sandbox.app import create_app
 
-SPECS = Path("/work/shared/specs/bigcommerce")
+from tests.support.paths import SHARED
+
+SPECS = SHARED / "specs" / "bigcommerce"
 SPEC_HOST = "https://api.bigcommerce.com"
 
 
