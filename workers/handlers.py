@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from core.accounts import services as accounts
-from core.catalog import sync
+from core.catalog import analyze, sync
 from core.jobs.models import Job
 from core.jobs.services import Progress
 
@@ -22,4 +22,5 @@ HANDLERS: dict[str, Handler] = {
     "mail.welcome": send_welcome_mail,
     sync.SYNC: sync.run_sync,
     sync.REFRESH_PRODUCT: sync.run_refresh_product,
+    analyze.ANALYZE: analyze.analyze_store_images,
 }
