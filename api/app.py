@@ -16,6 +16,7 @@ from api import health, logs, metrics
 from api.graphql import PixportGraphQL
 from api.middleware import BodyLimit, RequestContext
 from core import db
+from core.connectors import factories
 from core.settings import Settings
 from workers import runtime as worker_runtime
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, *, manage_runtime: bool = True)
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
             Route("/metrics", metrics.endpoint),
+            *plugin_routes(),
         ],
         middleware=[
             Middleware(RequestContext),
@@ -54,6 +56,16 @@ def create_app(settings: Settings | None = None, *, manage_runtime: bool = True)
         ],
         lifespan=lifespan,
     )
+
+
+def plugin_routes() -> list:
+    """The routes each platform plugin serves (app install callbacks, webhooks)."""
+    routes = []
+    for factory in factories().values():
+        http_routes = getattr(factory, "http_routes", None)
+        if http_routes is not None:
+            routes.extend(http_routes())
+    return routes
 
 
 def app_factory() -> Starlette:

@@ -3,7 +3,8 @@ from __future__ import annotations
 import strawberry
 
 from core.accounts import services
-from core.errors import DomainError, ErrorCode
+from core.errors import DomainError
+from core.stores import services as stores
 from schema.accounts.types import UserNode
 from schema.base import UserError, mutation
 from schema.context import Info
@@ -53,24 +54,28 @@ class AccountEmailVerifyPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _no_store_links_yet(token: str | None) -> None:
-    # Store linking arrives with the BigCommerce app install; until then no token is valid.
-    if token:
-        raise DomainError("This store link has expired or is unknown.", field="storeLinkToken", code=ErrorCode.EXPIRED)
-
-
 @strawberry.type
 class AccountMutations:
     @mutation(permission_classes=[Public], description="Sign up: a new account, signed in.")
     async def account_create(self, info: Info, input: AccountCreateInput) -> AccountCreatePayload:
-        _no_store_links_yet(input.store_link_token)
+        link = None
+        if input.store_link_token:  # checked first: a bad link creates no account
+            link = await stores.read_store_link(input.store_link_token, for_new_account=True)
         user, token = await services.create_account(input.email, input.password, input.name)
+        if link is not None:
+            await stores.link_store(link, user)
         return AccountCreatePayload(user=UserNode.from_model(user), token=token)
 
     @mutation(permission_classes=[Public], description="Log in.")
     async def session_create(self, info: Info, input: SessionCreateInput) -> SessionCreatePayload:
-        _no_store_links_yet(input.store_link_token)
+        link = await stores.read_store_link(input.store_link_token) if input.store_link_token else None
         user, token = await services.log_in(input.email, input.password)
+        if link is not None:
+            try:
+                await stores.link_store(link, user)
+            except DomainError:
+                await services.log_out(token)  # refused: no session either, nothing changed
+                raise
         return SessionCreatePayload(user=UserNode.from_model(user), token=token)
 
     @mutation(permission_classes=[IsAuthenticated], description="Log out: ends this session.")
