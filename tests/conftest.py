@@ -94,9 +94,16 @@ def mailbox(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def settings(request, mailbox):
+def server_port() -> int:
+    """The port Pixport's test server will listen on, chosen first so that ``public_url``
+    (callbacks the BigCommerce sandbox calls, links in mail) points at it."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def settings(request, mailbox, server_port):
     base = {"data_dir": mailbox.data_dir, "secret_key": "test-secret-key-not-for-production",
-            "job_lease_seconds": 3, "public_url": "http://127.0.0.1:1", "image_hosts": ["127.0.0.1"]}
+            "job_lease_seconds": 3, "public_url": f"http://127.0.0.1:{server_port}", "image_hosts": ["127.0.0.1"]}
     if COLUMN == "embedded":
         return Settings(**base)
     return Settings(
@@ -132,13 +139,12 @@ async def clean_db(runtime, mailbox):
 
 
 @pytest_asyncio.fixture(scope="session")
-async def server(runtime, settings):
-    """Pixport's ASGI app served by uvicorn on 127.0.0.1."""
+async def server(runtime, settings, server_port):
+    """Pixport's ASGI app served by uvicorn on 127.0.0.1 (at ``settings.public_url``)."""
     from api.app import create_app
 
-    port = free_port()
-    async with serve_in_loop(create_app(settings, manage_runtime=False), port):
-        yield f"http://127.0.0.1:{port}"
+    async with serve_in_loop(create_app(settings, manage_runtime=False), server_port):
+        yield f"http://127.0.0.1:{server_port}"
 
 
 @pytest_asyncio.fixture
