@@ -67,7 +67,7 @@ TRANSPARENT_ALPHA = 32  # a border pixel with alpha below this is see-through
 TRANSPARENT_SHARE = 0.5  # "mostly transparent": a product may touch the edge
 WHITE_MIN = 238  # every channel at least this (pure white is 255; JPEG noise costs a few)
 LIGHT_LUMA = 175  # a light backdrop: a grey sweep runs ~200..245, its shadow darker
-NEUTRAL_CHROMA = 16  # max - min channel: grey, not a colour
+NEUTRAL_CHROMA = 12  # max - min channel: grey, not a colour (a sweep is grey; JPEG adds a few)
 UNIFORM_SHARE = 0.85  # share of border pixels that must pass, so a product touching the edge is fine
 ROUGH_MAX = 3.0  # median |difference| between neighbouring border pixels: texture/noise is above
 
