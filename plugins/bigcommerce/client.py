@@ -60,6 +60,8 @@ class _Gate:
     left: int | None = None  # from the last response; None = unknown
     reset_at: float = 0.0  # monotonic time the server's window resets
     in_flight: int = 0
+    known: bool = False  # a response with the headers was seen: the quota is known
+    probe: asyncio.Lock = field(default_factory=asyncio.Lock)
     waits: int = field(default=0)  # times a request waited for the window (for tests, metrics)
 
     def observe(self, headers: httpx.Headers) -> bool:
@@ -75,6 +77,7 @@ class _Gate:
         self.window_ms = max(1, window_ms)
         self.left = left
         self.reset_at = time.monotonic() + reset_ms / 1000
+        self.known = True
         return True
 
     async def wait_for_window(self) -> None:
@@ -99,6 +102,14 @@ def _gate(store_hash: str, max_concurrency: int) -> _Gate:
     return gate
 
 
+class _ShareItem(RateLimitItemPerSecond):
+    """A moving window keyed by the store alone (``limits`` puts the amount in the key):
+    when the quota becomes known or changes, the requests already counted still count."""
+
+    def key_for(self, *identifiers: str) -> str:
+        return "/".join([self.namespace, *identifiers])
+
+
 class ShareLimiter:
     """Pixport's share of a store's quota: a moving window from the ``limits`` library,
     in Redis (shared by every process) or in memory (this process)."""
@@ -113,7 +124,7 @@ class ShareLimiter:
         self.limiter = MovingWindowRateLimiter(storage)
 
     async def acquire(self, key: str, amount: int, window_seconds: int) -> None:
-        item = RateLimitItemPerSecond(max(1, amount), max(1, window_seconds))
+        item = _ShareItem(max(1, amount), max(1, window_seconds), namespace="pixport-bc-share")
         while not await self.limiter.hit(item, "store", key):
             stats = await self.limiter.get_window_stats(item, "store", key)
             await asyncio.sleep(min(max(0.01, stats.reset_time - time.time()), window_seconds))
@@ -215,7 +226,7 @@ class BigCommerceClient:
         idempotent = method.upper() != "POST"
         s = self.settings
         transient_wait = wait_exponential_jitter(
-            initial=s.retry_initial_seconds, max=s.retry_max_seconds, jitter=s.retry_initial_seconds
+            multiplier=s.retry_initial_seconds, max=s.retry_max_seconds, jitter=s.retry_initial_seconds
         )
 
         def should_retry(exc: BaseException) -> bool:
@@ -260,22 +271,28 @@ class BigCommerceClient:
     async def _send_once(self, method: str, path: str, params: dict | None, json: Any) -> httpx.Response:
         gate = self.gate
         async with gate.semaphore:
-            await gate.wait_for_window()
-            share = self.settings.quota_share
-            window_s = math.ceil(gate.window_ms / 1000)
-            await share_limiter(self._redis_url).acquire(self.store_hash, math.floor(gate.quota * share), window_s)
-            await gate.wait_for_window()  # the limiter may have waited: look again
-            gate.in_flight += 1
-            try:
-                self.requests_sent += 1
-                response = await self._http.request(method, path, params=params, json=json)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                raise _Failure(ConnectorErrorCode.TRANSIENT, f"{method} {path}: {type(exc).__name__}", unsent=True) from None
-            except httpx.HTTPError as exc:
-                raise _Failure(ConnectorErrorCode.TRANSIENT, f"{method} {path}: {type(exc).__name__}") from None
-            finally:
-                gate.in_flight -= 1
-            had_headers = gate.observe(response.headers)
+            if not gate.known:  # the first request alone: its answer tells the quota
+                async with gate.probe:
+                    return await self._attempt(gate, method, path, params, json)
+            return await self._attempt(gate, method, path, params, json)
+
+    async def _attempt(self, gate: _Gate, method: str, path: str, params: dict | None, json: Any) -> httpx.Response:
+        await gate.wait_for_window()
+        share = self.settings.quota_share
+        window_s = math.ceil(gate.window_ms / 1000)
+        await share_limiter(self._redis_url).acquire(self.store_hash, math.floor(gate.quota * share), window_s)
+        await gate.wait_for_window()  # the limiter may have waited: look again
+        gate.in_flight += 1
+        try:
+            self.requests_sent += 1
+            response = await self._http.request(method, path, params=params, json=json)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise _Failure(ConnectorErrorCode.TRANSIENT, f"{method} {path}: {type(exc).__name__}", unsent=True) from None
+        except httpx.HTTPError as exc:
+            raise _Failure(ConnectorErrorCode.TRANSIENT, f"{method} {path}: {type(exc).__name__}") from None
+        finally:
+            gate.in_flight -= 1
+        had_headers = gate.observe(response.headers)
         status = response.status_code
         if status < 300:
             return response
