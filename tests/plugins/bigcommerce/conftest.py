@@ -63,6 +63,7 @@ async def _bc_registered(bc_sandbox_url, server):
     async with httpx.AsyncClient(base_url=bc_sandbox_url, timeout=30) as http:
         r = await http.post("/_sandbox/apps", json={
             "name": "Pixport (tests)",
+            "client_secret": "pixport-test-client-secret-" + "s" * 37,  # 64 bytes: enough for HS512
             "auth_callback": f"{server}/bigcommerce/auth",
             "load_callback": f"{server}/bigcommerce/load",
             "uninstall_callback": f"{server}/bigcommerce/uninstall",
