@@ -133,6 +133,10 @@ async def runtime(settings):
 
 @pytest_asyncio.fixture
 async def clean_db(runtime, mailbox):
+    from core.jobs.models import Job, JobStatus
+
+    # Jobs a previous test left running (e.g. the analysis a sync queues) stop first.
+    await Job.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).update(status=JobStatus.CANCELLED)
     await truncate_all_models()
     mailbox.clear()
     yield

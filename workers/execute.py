@@ -32,7 +32,9 @@ async def claim(job_id: int, lease: float) -> Job | None:
     ).update(status=JobStatus.RUNNING, lease_until=now + timedelta(seconds=lease), attempts=F("attempts") + 1)
     if not claimed:
         return None
-    job = await Job.get(id=job_id)
+    job = await Job.get_or_none(id=job_id)
+    if job is None:  # deleted as it was claimed
+        return None
     if job.started_at is None:
         job.started_at = now
         await job.save(update_fields=["started_at"])

@@ -11,6 +11,8 @@ true). Webhooks re-read a single product.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from datetime import datetime, timedelta
 
@@ -176,14 +178,21 @@ async def run_sync(job: Job, progress: Progress) -> None:
     started = datetime.fromisoformat(checkpoint["started"])
     since = None if full or store.last_synced_at is None else store.last_synced_at - OVERLAP
     connector = stores.connector_for(store)
+
+    async def fetch(cursor):
+        try:
+            return await connector.list_products(cursor, modified_since=since)
+        except ConnectorError as error:
+            raise _retry(error) from error
+
+    # The next page is fetched while this one is written: the store's quota, not the
+    # database, sets the pace. A page fetched but not committed is fetched again on resume.
+    upcoming = asyncio.create_task(fetch(checkpoint["cursor"]))
     try:
         while True:
-            if await progress.cancelled():
-                return
-            try:
-                page = await connector.list_products(checkpoint["cursor"], modified_since=since)
-            except ConnectorError as error:
-                raise _retry(error) from error
+            page = await upcoming
+            if page.next_cursor is not None:
+                upcoming = asyncio.create_task(fetch(page.next_cursor))
             images = await upsert_products(store, page.products, utcnow())
             checkpoint.update(
                 cursor=page.next_cursor, pages=checkpoint["pages"] + 1,
@@ -196,7 +205,13 @@ async def run_sync(job: Job, progress: Progress) -> None:
             )
             if page.next_cursor is None:
                 break
+            if await progress.cancelled():
+                return
     finally:
+        if not upcoming.done():
+            upcoming.cancel()
+            with contextlib.suppress(BaseException):
+                await upcoming
         await connector.close()
     await _finish_sync(store, full, started, checkpoint)
 
