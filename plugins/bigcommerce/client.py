@@ -122,6 +122,28 @@ class ShareLimiter:
             storage = MemoryStorage()
         self.shared = bool(redis_url)
         self.limiter = MovingWindowRateLimiter(storage)
+        self._redis = None
+        self._quotas: dict[str, tuple[int, int]] = {}
+        if redis_url:
+            import redis.asyncio as redis
+
+            self._redis = redis.from_url(redis_url.removeprefix("async+"))
+
+    async def remembered_quota(self, key: str) -> tuple[int, int] | None:
+        """(quota, window_ms) another process (or request) learned from the headers."""
+        if self._redis is None:
+            return self._quotas.get(key)
+        raw = await self._redis.get(f"pixport-bc:quota:{key}")
+        if not raw:
+            return None
+        quota, window_ms = (int(x) for x in raw.decode().split(","))
+        return quota, window_ms
+
+    async def remember_quota(self, key: str, quota: int, window_ms: int) -> None:
+        if self._redis is None:
+            self._quotas[key] = (quota, window_ms)
+        else:
+            await self._redis.set(f"pixport-bc:quota:{key}", f"{quota},{window_ms}", ex=3600)
 
     async def acquire(self, key: str, amount: int, window_seconds: int) -> None:
         item = _ShareItem(max(1, amount), max(1, window_seconds), namespace="pixport-bc-share")
@@ -201,6 +223,10 @@ class BigCommerceClient:
         return f"<BigCommerceClient store={self.store_hash}>"
 
     @property
+    def _limiter(self) -> ShareLimiter:
+        return share_limiter(self._redis_url)
+
+    @property
     def gate(self) -> _Gate:
         return _gate(self.store_hash, self.settings.max_concurrency)
 
@@ -273,6 +299,9 @@ class BigCommerceClient:
         async with gate.semaphore:
             if not gate.known:  # the first request alone: its answer tells the quota
                 async with gate.probe:
+                    if not gate.known and (known := await self._limiter.remembered_quota(self.store_hash)):
+                        gate.quota, gate.window_ms = known
+                        gate.known = True
                     return await self._attempt(gate, method, path, params, json)
             return await self._attempt(gate, method, path, params, json)
 
@@ -280,7 +309,7 @@ class BigCommerceClient:
         await gate.wait_for_window()
         share = self.settings.quota_share
         window_s = math.ceil(gate.window_ms / 1000)
-        await share_limiter(self._redis_url).acquire(self.store_hash, math.floor(gate.quota * share), window_s)
+        await self._limiter.acquire(self.store_hash, math.floor(gate.quota * share), window_s)
         await gate.wait_for_window()  # the limiter may have waited: look again
         gate.in_flight += 1
         try:
@@ -292,7 +321,10 @@ class BigCommerceClient:
             raise _Failure(ConnectorErrorCode.TRANSIENT, f"{method} {path}: {type(exc).__name__}") from None
         finally:
             gate.in_flight -= 1
+        before = (gate.quota, gate.window_ms, gate.known)
         had_headers = gate.observe(response.headers)
+        if had_headers and before != (gate.quota, gate.window_ms, True):
+            await self._limiter.remember_quota(self.store_hash, gate.quota, gate.window_ms)
         status = response.status_code
         if status < 300:
             return response
