@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: SecretStr | None = None  # may carry a password
     redis_url: SecretStr | None = None
+    # Prefix of Pixport's keys and channels in Redis (the job queue, events), so that
+    # several Pixports — or test runs — can share one Redis.
+    redis_namespace: str = "pixport"
     smtp_url: SecretStr | None = None  # smtp://user:pass@host:port, smtps:// for implicit TLS
     mail_from: str = "Pixport <no-reply@pixport.localhost>"
     public_url: str = "http://127.0.0.1:8000"

@@ -76,7 +76,6 @@ async def redis_url():
 
     client = redis.from_url(REDIS_URL)
     await _require("Redis", client.ping)
-    await client.flushdb()  # our own database number: only test queues live here
     await client.aclose()
     return REDIS_URL
 
@@ -110,6 +109,7 @@ def settings(request, mailbox, server_port):
         **base,
         database_url=request.getfixturevalue("postgres_url"),
         redis_url=request.getfixturevalue("redis_url"),
+        redis_namespace=f"pixport-test-{uuid.uuid4().hex[:8]}",  # runs at once do not share queues
         smtp_url=mailbox.smtp_url,
     )
 
@@ -135,8 +135,15 @@ async def runtime(settings):
 async def clean_db(runtime, mailbox):
     from core.jobs.models import Job, JobStatus
 
-    # Jobs a previous test left running (e.g. the analysis a sync queues) stop first.
+    from workers import execute
+
+    # Jobs a previous test left running (e.g. the analysis a sync queues) stop first:
+    # cancelled, they end at their next step, and only then are the tables emptied.
     await Job.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).update(status=JobStatus.CANCELLED)
+    for _ in range(400):
+        if execute.in_flight == 0:
+            break
+        await asyncio.sleep(0.025)
     await truncate_all_models()
     mailbox.clear()
     yield

@@ -23,6 +23,9 @@ from workers.handlers import HANDLERS
 
 log = logging.getLogger(__name__)
 
+# Job functions running in this process right now (for graceful stops and tests).
+in_flight = 0
+
 
 async def claim(job_id: int, lease: float) -> Job | None:
     now = utcnow()
@@ -60,6 +63,15 @@ async def _finish(job: Job, status: JobStatus, message: str | None = None) -> No
 
 
 async def run_job(job_id: int) -> None:
+    global in_flight
+    in_flight += 1
+    try:
+        await _run_job(job_id)
+    finally:
+        in_flight -= 1
+
+
+async def _run_job(job_id: int) -> None:
     settings = runtime.current().settings
     job = await claim(job_id, settings.job_lease_seconds)
     if job is None:

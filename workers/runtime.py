@@ -20,10 +20,10 @@ def build_runtime(settings: Settings) -> Runtime:
     redis_url = settings.redis
     return Runtime(
         settings=settings,
-        queue=ArqJobQueue(redis_url) if redis_url else EmbeddedJobQueue(
+        queue=ArqJobQueue(redis_url, settings.redis_namespace) if redis_url else EmbeddedJobQueue(
             settings.embedded_job_concurrency, periodic=[(sync.schedule_full_rescans, 3600)]
         ),
-        bus=RedisEventBus(redis_url) if redis_url else MemoryEventBus(),
+        bus=RedisEventBus(redis_url, settings.redis_namespace) if redis_url else MemoryEventBus(),
         mailer=SmtpMailer(settings.smtp_url.get_secret_value()) if settings.smtp_url else EmlFolderMailer(settings.mail_dir),
     )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from arq import cron, func
 
 from core.catalog import sync
-from core.jobs.queue import RUN_JOB
+from core.jobs.queue import RUN_JOB, queue_name
 from core.jobs.serialization import arq_redis_settings, deserialize, serialize
 from core.settings import Settings
 from workers import execute, runtime
@@ -47,5 +47,6 @@ class WorkerSettings:
     redis_settings = arq_redis_settings(_settings.redis or "redis://127.0.0.1:6379")
     job_serializer = staticmethod(serialize)
     job_deserializer = staticmethod(deserialize)
+    queue_name = queue_name(_settings.redis_namespace)
     max_jobs = 16
     allow_abort_jobs = True

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from core import bulk
 from core.accounts.models import Role, User
 from core.catalog.models import AnalysisStatus, Image, Product
 from core.connectors import ConnectorError, ConnectorErrorCode, ExternalProduct
@@ -103,19 +104,16 @@ async def upsert_products(store: Store, products: list[ExternalProduct], seen_at
     if not products:
         return 0
     product_rows = [
-        Product(
-            store_id=store.id, external_id=p.external_id, name=p.name[:255], sku=p.sku[:255], brand=p.brand[:255],
-            categories=list(p.categories), is_visible=p.is_visible, modified_at=p.modified_at, removed_at=None,
-            synced_at=seen_at,
-        )
+        {
+            "store_id": store.id, "external_id": p.external_id, "name": p.name[:255], "sku": p.sku[:255],
+            "brand": p.brand[:255], "categories": list(p.categories), "is_visible": p.is_visible,
+            "modified_at": p.modified_at, "removed_at": None, "synced_at": seen_at,
+        }
         for p in products
     ]
     async with in_transaction():
-        await Product.bulk_create(
-            product_rows,
-            on_conflict=["store_id", "external_id"],
-            update_fields=["name", "sku", "brand", "categories", "is_visible", "modified_at", "removed_at", "synced_at"],
-        )
+        await bulk.upsert(Product, product_rows, conflict=["store_id", "external_id"], update=[
+            "name", "sku", "brand", "categories", "is_visible", "modified_at", "removed_at", "synced_at"])
         ids = dict(
             await Product.filter(store_id=store.id, external_id__in=[p.external_id for p in products]).values_list(
                 "external_id", "id"
@@ -128,27 +126,23 @@ async def upsert_products(store: Store, products: list[ExternalProduct], seen_at
             )
         ) if images else {}
         rows = [
-            Image(
-                store_id=store.id, product_id=ids[p.external_id], external_id=i.external_id,
-                variant_external_id=i.variant_external_id, position=i.position, is_thumbnail=i.is_thumbnail,
-                alt_text=i.alt_text[:500], file_name=i.file_name[:500], source_url=i.url,
-                thumbnail_url=i.thumbnail_url, modified_at=i.modified_at or p.modified_at or seen_at,
-                removed_at=None, synced_at=seen_at, product_name=p.name[:255], sku=p.sku[:255],
-                brand=p.brand[:255], category_ids=category_key(p.categories), is_visible=p.is_visible,
-            )
+            {
+                "store_id": store.id, "product_id": ids[p.external_id], "external_id": i.external_id,
+                "variant_external_id": i.variant_external_id, "position": i.position, "is_thumbnail": i.is_thumbnail,
+                "alt_text": i.alt_text[:500], "file_name": i.file_name[:500], "source_url": i.url,
+                "thumbnail_url": i.thumbnail_url, "modified_at": i.modified_at or p.modified_at or seen_at,
+                "removed_at": None, "synced_at": seen_at, "product_name": p.name[:255], "sku": p.sku[:255],
+                "brand": p.brand[:255], "category_ids": category_key(p.categories), "is_visible": p.is_visible,
+                # Only for new rows; an update keeps what analysis found (reset below if replaced).
+                "analysis_status": AnalysisStatus.PENDING, "width": 0, "height": 0, "file_bytes": 0, "edited": False,
+                "unreadable_reason": "",
+            }
             for p, i in images
         ]
-        if rows:
-            await Image.bulk_create(
-                rows,
-                on_conflict=["store_id", "external_id"],
-                update_fields=[
-                    "product_id", "variant_external_id", "position", "is_thumbnail", "alt_text", "file_name",
-                    "source_url", "thumbnail_url", "modified_at", "removed_at", "synced_at", "product_name", "sku",
-                    "brand", "category_ids", "is_visible",
-                ],
-                batch_size=1000,
-            )
+        await bulk.upsert(Image, rows, conflict=["store_id", "external_id"], update=[
+            "product_id", "variant_external_id", "position", "is_thumbnail", "alt_text", "file_name", "source_url",
+            "thumbnail_url", "modified_at", "removed_at", "synced_at", "product_name", "sku", "brand",
+            "category_ids", "is_visible"])
         # A new picture behind a known image id must be analysed again.
         replaced = [i.external_id for _, i in images if i.external_id in known and known[i.external_id] != i.url]
         if replaced:

@@ -77,11 +77,10 @@ class RedisEventBus:
     """Redis pub/sub with one connection per process: a single pattern subscription
     fans out to the local subscribers, however many there are."""
 
-    PREFIX = "pixport:events:"
-
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, namespace: str = "pixport") -> None:
         import redis.asyncio as redis
 
+        self.prefix = f"{namespace}:events:"
         self._redis = redis.from_url(redis_url)
         self._fanout = _LocalFanout()
         self._reader: asyncio.Task | None = None
@@ -99,7 +98,7 @@ class RedisEventBus:
         await self._redis.aclose()
 
     async def publish(self, channel: str, message: dict) -> None:
-        await self._redis.publish(self.PREFIX + channel, json.dumps(message))
+        await self._redis.publish(self.prefix + channel, json.dumps(message))
 
     def subscribe(self, channel: str):
         return self._fanout.subscribe(channel)
@@ -108,12 +107,12 @@ class RedisEventBus:
         while True:  # reconnects after a Redis restart
             try:
                 async with self._redis.pubsub() as pubsub:
-                    await pubsub.psubscribe(self.PREFIX + "*")
+                    await pubsub.psubscribe(self.prefix + "*")
                     self._ready.set()
                     async for item in pubsub.listen():
                         if item["type"] != "pmessage":
                             continue
-                        channel = item["channel"].decode()[len(self.PREFIX):]
+                        channel = item["channel"].decode()[len(self.prefix):]
                         self._fanout.deliver(channel, json.loads(item["data"]))
             except asyncio.CancelledError:
                 raise

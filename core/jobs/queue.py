@@ -17,14 +17,21 @@ class JobQueue(Protocol):
     async def stop(self) -> None: ...
 
 
-def arq_job_id(job_id: int, attempt: int) -> str:
-    # Deterministic: enqueueing the same attempt twice is a no-op in arq.
-    return f"pixport-job:{job_id}:{attempt}"
+def arq_job_id(namespace: str, job_id: int, attempt: int) -> str:
+    # Deterministic: enqueueing the same attempt twice is a no-op in arq (whose job keys
+    # are global to the Redis database, hence the namespace).
+    return f"{namespace}:job:{job_id}:{attempt}"
+
+
+def queue_name(namespace: str) -> str:
+    return f"{namespace}:queue"
 
 
 class ArqJobQueue:
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, namespace: str = "pixport") -> None:
         self._redis_url = redis_url
+        self._namespace = namespace
+        self._queue_name = queue_name(namespace)
         self._pool = None
 
     async def start(self) -> None:
@@ -36,6 +43,7 @@ class ArqJobQueue:
             arq_redis_settings(self._redis_url),
             job_serializer=serialize,
             job_deserializer=deserialize,
+            default_queue_name=self._queue_name,
         )
 
     async def stop(self) -> None:
@@ -46,6 +54,6 @@ class ArqJobQueue:
         await self._pool.enqueue_job(
             RUN_JOB,
             job_id,
-            _job_id=arq_job_id(job_id, attempt),
+            _job_id=arq_job_id(self._namespace, job_id, attempt),
             _defer_by=defer_seconds or None,
         )

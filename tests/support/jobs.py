@@ -23,6 +23,7 @@ class RunningWorker:
 
 
 async def in_process_arq_worker(settings: Settings) -> RunningWorker:
+    from core.jobs.queue import queue_name
     from core.jobs.serialization import arq_redis_settings
 
     worker = Worker(
@@ -31,6 +32,7 @@ async def in_process_arq_worker(settings: Settings) -> RunningWorker:
         job_serializer=WorkerSettings.job_serializer,
         job_deserializer=WorkerSettings.job_deserializer,
         max_jobs=WorkerSettings.max_jobs,
+        queue_name=queue_name(settings.redis_namespace),
         poll_delay=0.05,
         handle_signals=False,
     )

@@ -24,15 +24,12 @@ async def test_a_job_from_the_api_runs_on_a_worker_process_and_streams_back(clea
     port = free_port()
     env = {
         "PIXPORT_DATABASE_URL": settings.db_url,
-        "PIXPORT_REDIS_URL": settings.redis.rsplit("/", 1)[0] + "/10",  # queues of their own
+        "PIXPORT_REDIS_URL": settings.redis,
+        "PIXPORT_REDIS_NAMESPACE": settings.redis_namespace + "-processes",  # a queue of their own
         "PIXPORT_SMTP_URL": mailbox.smtp_url,
         "PIXPORT_SECRET_KEY": "process-test",
         "PIXPORT_DATA_DIR": str(tmp_path),
     }
-    import redis.asyncio as redis
-
-    await (client := redis.from_url(env["PIXPORT_REDIS_URL"])).flushdb()
-    await client.aclose()
     api = spawn(["serve", "--port", str(port)], env, tmp_path / "api.log")
     worker = None
     try:

@@ -116,6 +116,8 @@ class CatalogSpec:
     images_per_product: int = 3
     variant_share: float = 0.3
     duplicate_share: float = 0.1
+    # Largest side of a rendered picture: tests that only need a catalog keep it small.
+    max_image_size: int = 4000
 
 
 _M64 = (1 << 64) - 1
@@ -275,7 +277,7 @@ class Catalog:
         shape, colour = self.shape_of(pid)
         if iid != first_of_product and b.unit() < 0.4:  # other angles/colours of the same product
             colour = COLOURS[COLOUR_LIST[b.below(len(COLOUR_LIST))]]
-        size = b.weighted(SIZES, SIZE_WEIGHTS)
+        size = min(b.weighted(SIZES, SIZE_WEIGHTS), max(300, self.spec.max_image_size))
         aspect = b.weighted([(1, 1), (3, 4), (4, 3), (2, 3)], [60, 20, 12, 8])
         if aspect[0] >= aspect[1]:
             w, h = size, max(300, size * aspect[1] // aspect[0])

@@ -74,7 +74,8 @@ async def create_store(request: Request):
         spec = CatalogSpec(seed=int(b.get("seed", 1)), products=int(b.get("products", 20)),
                            images_per_product=int(b.get("images_per_product", 3)),
                            variant_share=float(b.get("variant_share", 0.3)),
-                           duplicate_share=float(b.get("duplicate_share", 0.1)))
+                           duplicate_share=float(b.get("duplicate_share", 0.1)),
+                           max_image_size=int(b.get("max_image_size", 4000)))
     except (TypeError, ValueError):
         return _err(422, "seed/products/images_per_product must be integers, shares numbers")
     if b.get("store_hash") and b["store_hash"] in sb.stores:

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.embedded  # bulk upserts and checkpoints differ between
 async def _linked_store(gql, bc_sandbox, **options) -> tuple[Store, dict, dict]:
     owner = await gql.sign_up("ann@example.com")
     user = await User.get(email="ann@example.com")
-    remote = await bc_sandbox.create_store(**options)
+    remote = await bc_sandbox.create_store(max_image_size=300, **options)  # the analysis it queues stays cheap
     store = await make_store(user.account_id, external_id=remote["store_hash"])
     from core.stores.services import secret_box
 
