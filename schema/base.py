@@ -50,6 +50,26 @@ def mutation(**kwargs):
     return strawberry.mutation(extensions=[ReturnsUserErrors()], **kwargs)
 
 
+class ModelNode(relay.Node):
+    """A Node backed by a tortoise model. Subclasses say which rows a user may see
+    (``visible``) and how a row becomes the type (``from_model``); refetching by
+    global id then never reveals what the caller may not see."""
+
+    @classmethod
+    def visible(cls, user):  # -> QuerySet of the rows ``user`` may see
+        raise NotImplementedError
+
+    @classmethod
+    def from_model(cls, row):
+        raise NotImplementedError
+
+    @classmethod
+    async def resolve_nodes(cls, *, info, node_ids, required: bool = False):
+        ids = [int(i) for i in node_ids]
+        found = {row.id: row for row in await cls.visible(info.context.user).filter(id__in=ids)}
+        return [cls.from_model(found[i]) if i in found else None for i in ids]
+
+
 def decode_id(global_id: relay.GlobalID | str, type_name: str, field: str = "id") -> int:
     """The database id behind a global id of ``type_name``; NotFound otherwise."""
     try:

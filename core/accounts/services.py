@@ -22,6 +22,18 @@ SESSION_TOKEN_PREFIX = "pxs"
 VERIFY_PURPOSE = "verify-email"
 
 
+def visible_accounts(user: User | None):
+    if user is None:
+        return Account.filter(id=-1)
+    return Account.all() if user.role.is_staff else Account.filter(id=user.account_id)
+
+
+def visible_users(user: User | None):
+    if user is None:
+        return User.filter(id=-1)
+    return User.all() if user.role.is_staff else User.filter(account_id=user.account_id)
+
+
 def normalize_email(raw: str, field: str = "email") -> str:
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()

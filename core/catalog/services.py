@@ -58,6 +58,18 @@ class ImageFilter:
     analysis: list[str] = field(default_factory=list)
 
 
+def visible_products(user) -> QuerySet[Product]:
+    if user is None:
+        return Product.filter(id=-1)
+    return Product.all() if user.role.is_staff else Product.filter(store__account_id=user.account_id)
+
+
+def visible_images(user) -> QuerySet[Image]:
+    if user is None:
+        return Image.filter(id=-1)
+    return Image.all() if user.role.is_staff else Image.filter(store__account_id=user.account_id)
+
+
 def live_images(store_id: int) -> QuerySet[Image]:
     return Image.filter(store_id=store_id, removed_at__isnull=True)
 

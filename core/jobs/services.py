@@ -42,6 +42,12 @@ async def get_for_user(user, job_id: int) -> Job:
     return job
 
 
+def visible_jobs(user):
+    if user is None:
+        return Job.filter(id=-1)
+    return Job.all() if user.role.is_staff else Job.filter(account_id=user.account_id)
+
+
 def can_see(user, job: Job) -> bool:
     if user is None:
         return False

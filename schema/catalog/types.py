@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Iterable
 
 import strawberry
 from strawberry import relay
@@ -10,7 +9,7 @@ from tortoise.queryset import QuerySet
 
 from core.catalog import services
 from core.catalog.models import AnalysisStatus, BackgroundKind, Image, Product
-from core.stores.services import visible_stores
+from schema.base import ModelNode
 from schema.context import Info
 from schema.loaders import loader
 from schema.pagination import Edge
@@ -27,7 +26,7 @@ class SortDirection(Enum):
 
 
 @strawberry.type(name="Product")
-class ProductNode(relay.Node):
+class ProductNode(ModelNode):
     id: relay.NodeID[int]
     external_id: str
     name: str
@@ -38,16 +37,14 @@ class ProductNode(relay.Node):
     modified_at: datetime | None
 
     @classmethod
+    def visible(cls, user):
+        return services.visible_products(user)
+
+    @classmethod
     def from_model(cls, p: Product) -> "ProductNode":
         return cls(id=p.id, external_id=p.external_id, name=p.name, sku=p.sku, brand=p.brand,
                    categories=list(p.categories or []), is_visible=p.is_visible, modified_at=p.modified_at)
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        ids = [int(i) for i in node_ids]
-        stores = visible_stores(info.context.user).values_list("id", flat=True)
-        found = {p.id: p for p in await Product.filter(id__in=ids, store_id__in=await stores)}
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
 
 
 @strawberry.type(description="Where an image sits in the store.")
@@ -60,7 +57,7 @@ class ImageLocation:
 
 
 @strawberry.type(name="Image", description="A product or variant image of a connected store.")
-class ImageNode(relay.Node):
+class ImageNode(ModelNode):
     id: relay.NodeID[int]
     external_id: str
     file_name: str
@@ -87,6 +84,10 @@ class ImageNode(relay.Node):
         return ProductNode.from_model(await loader(info, "product_by_id", Product).load(self.product_pk))
 
     @classmethod
+    def visible(cls, user):
+        return services.visible_images(user)
+
+    @classmethod
     def from_model(cls, i: Image) -> "ImageNode":
         analysed = i.analysis_status == AnalysisStatus.DONE
         return cls(
@@ -103,12 +104,6 @@ class ImageNode(relay.Node):
             product_pk=i.product_id,
         )
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        ids = [int(i) for i in node_ids]
-        stores = await visible_stores(info.context.user).values_list("id", flat=True)
-        found = {i.id: i for i in await Image.filter(id__in=ids, store_id__in=stores)}
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
 
 
 

@@ -1,20 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable
 
 import strawberry
 from strawberry import relay
 
 from core.jobs import services
 from core.jobs.models import Job, JobStatus
-from schema.context import Info
+from schema.base import ModelNode
 
 JobStatusEnum = strawberry.enum(JobStatus, name="JobStatus")
 
 
 @strawberry.type(name="Job", description="Long work: sync, editing, publishing, e-mail.")
-class JobNode(relay.Node):
+class JobNode(ModelNode):
     id: relay.NodeID[int]
     kind: str
     status: JobStatusEnum
@@ -26,6 +25,10 @@ class JobNode(relay.Node):
     finished_at: datetime | None
 
     @classmethod
+    def visible(cls, user):
+        return services.visible_jobs(user)
+
+    @classmethod
     def from_model(cls, job: Job) -> "JobNode":
         return cls(
             id=job.id, kind=job.kind, status=job.status, done=job.done, total=job.total,
@@ -33,8 +36,3 @@ class JobNode(relay.Node):
             finished_at=job.finished_at,
         )
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        ids = [int(i) for i in node_ids]
-        found = {j.id: j for j in await Job.filter(id__in=ids) if services.can_see(info.context.user, j)}
-        return [cls.from_model(found[i]) if i in found else None for i in ids]

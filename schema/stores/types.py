@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable
 
 import strawberry
 from strawberry import relay
@@ -9,6 +8,7 @@ from strawberry import relay
 from core.jobs.models import Job
 from core.stores import services
 from core.stores.models import Store, StoreStatus
+from schema.base import ModelNode
 from schema.context import Info
 from schema.jobs.types import JobNode
 from schema.loaders import loader
@@ -17,7 +17,7 @@ StoreStatusEnum = strawberry.enum(StoreStatus, name="StoreStatus")
 
 
 @strawberry.type(name="Store", description="A store connected through a platform app.")
-class StoreNode(relay.Node):
+class StoreNode(ModelNode):
     id: relay.NodeID[int]
     platform: str
     name: str
@@ -37,6 +37,10 @@ class StoreNode(relay.Node):
         return await _job(info, self.analysis_job_id)
 
     @classmethod
+    def visible(cls, user):
+        return services.visible_stores(user)
+
+    @classmethod
     def from_model(cls, store: Store) -> "StoreNode":
         return cls(
             id=store.id, platform=store.platform, name=store.name, domain=store.domain, status=store.status,
@@ -44,11 +48,6 @@ class StoreNode(relay.Node):
             sync_job_id=store.sync_job_id, analysis_job_id=store.analysis_job_id,
         )
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        ids = [int(i) for i in node_ids]
-        found = {s.id: s for s in await services.visible_stores(info.context.user).filter(id__in=ids)}
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
 
 
 async def _job(info: Info, job_id: int | None) -> JobNode | None:

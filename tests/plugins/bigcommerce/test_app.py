@@ -8,7 +8,6 @@ import logging
 import time
 import uuid
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest

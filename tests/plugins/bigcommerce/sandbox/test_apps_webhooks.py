@@ -14,7 +14,7 @@ import bigcommerce
 import jwt
 from bigcommerce.connection import OAuthConnection
 from PIL import Image
-from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.responses import HTMLResponse
 
 from .conftest import auth, v3
 
@@ -138,7 +138,7 @@ async def test_webhooks_delivery_signature_and_image_rule(api, make_store, recei
     await api.post(f"/_sandbox/stores/{sh}/products/1/images", json={"generate": True})
     await api.delete(f"/_sandbox/stores/{sh}/products/1/images/1")
     await api.put(f"/_sandbox/stores/{sh}/products/2", json={"name": "Renamed by merchant"})
-    await api.post(f"/_sandbox/webhooks/flush".replace("/_sandbox/", f"/_sandbox/stores/{sh}/"))
+    await api.post("/_sandbox/webhooks/flush".replace("/_sandbox/", f"/_sandbox/stores/{sh}/"))
     calls = await receiver.wait_for("/hooks", 1)
     assert len(calls) == 1
     call = calls[0]
