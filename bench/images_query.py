@@ -59,7 +59,7 @@ async def fill(db_url: str, images: int) -> None:
                'https://cdn.example.com/' || (p * 4 + k) || '.jpg', now() - ((p * 4 + k) || ' seconds')::interval, now(),
                'Product ' || md5(p::text), 'SKU-' || p, 'Brand ' || (p % 40), ',' || (p % 25) || ',', p % 10 <> 0, 'DONE', '',
                (ARRAY[300, 640, 1000, 1600, 2000, 4000])[1 + (p + k) % 6], (ARRAY[300, 640, 1000, 1600, 2000, 4000])[1 + (p + k) % 6],
-               (ARRAY['JPEG', 'PNG', 'WEBP'])[1 + (p * 4 + k) % 3], 20000 + ((p * 4 + k) * 7919) % 3000000,
+               (ARRAY['JPEG', 'PNG', 'WEBP'])[1 + (p * 4 + k) % 3], 20000 + ((p * 4 + k)::bigint * 7919 % 3000000)::int,
                (ARRAY['WHITE', 'TRANSPARENT', 'LIGHT_UNIFORM', 'OTHER'])[1 + (p * 7 + k) % 4], false
         FROM generate_series(1, {products}) p, generate_series(0, 3) k;
         SELECT setval(pg_get_serial_sequence('product', 'id'), {products});
