@@ -145,6 +145,9 @@ async def clean_db(runtime, mailbox):
             break
         await asyncio.sleep(0.025)
     await truncate_all_models()
+    from core.catalog.services import forget_counts
+
+    forget_counts()
     mailbox.clear()
     yield
 

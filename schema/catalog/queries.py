@@ -38,14 +38,15 @@ class CatalogQueries:
         first: int | None = 50,
         after: str | None = None,
     ) -> ImageConnection:
-        query = services.filtered_images(await _store_id(info, store_id), filter.to_core() if filter else None)
+        store_pk, core_filter = await _store_id(info, store_id), filter.to_core() if filter else None
+        query = services.filtered_images(store_pk, core_filter)
         sort = sort or ImageSort()
         page = await keyset_page(
             query, services.SORT_COLUMNS[sort.field], sort.direction == SortDirection.DESC, first, after
         )
         return ImageConnection(
             edges=[Edge(cursor=c, node=ImageNode.from_model(r)) for r, c in zip(page.rows, page.cursors)],
-            page_info=page.page_info(), count_query=query,
+            page_info=page.page_info(), store_id=store_pk, filter=core_filter,
         )
 
     @strawberry.field(permission_classes=[IsAuthenticated], description="Counts per facet of the filtered images.")

@@ -112,11 +112,12 @@ class ImageNode(ModelNode):
 class ImageConnection:
     edges: list[Edge[ImageNode]]
     page_info: relay.PageInfo
-    count_query: strawberry.Private[QuerySet]
+    store_id: strawberry.Private[int]
+    filter: strawberry.Private[services.ImageFilter | None]
 
-    @strawberry.field(description="Images matching the filter (counted only when asked for).")
+    @strawberry.field(description="Images matching the filter (counted only when asked for; may lag a few seconds).")
     async def total_count(self) -> int:
-        return await self.count_query.count()
+        return await services.count_images(self.store_id, self.filter)
 
 
 @strawberry.type

@@ -9,6 +9,7 @@ from strawberry import relay
 
 from core.accounts.models import User
 from core.catalog.models import Image
+from core.catalog.services import forget_counts
 from tests.support.factories import make_catalog, make_store
 
 pytestmark = pytest.mark.embedded
@@ -108,6 +109,7 @@ async def test_bad_paging_input_is_refused_clearly(gql, shop):
 
 async def test_a_page_costs_the_same_number_of_queries_whatever_its_size(gql, shop, caplog):
     async def queries_for(first):
+        forget_counts()
         caplog.clear()
         with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
             await gql(IMAGES + "", {"store": shop["store"], "first": first})
