@@ -85,6 +85,9 @@ def timed(client: httpx.Client, body: dict, repeat: int, cold_count: bool = Fals
 async def count_statements(settings, token: str, store_gid: str, fields: str) -> int:
     from api.app import create_app
 
+    from core.catalog.services import forget_counts
+
+    forget_counts()
     app = create_app(settings, manage_runtime=False)
     records: list[str] = []
     handler = logging.Handler()

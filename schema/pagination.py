@@ -67,8 +67,13 @@ async def keyset_page(query: QuerySet, column: str, descending: bool, first: int
         if column == "id":
             query = query.filter(id__lt=last_id) if descending else query.filter(id__gt=last_id)
         else:
-            op = "lt" if descending else "gt"
-            query = query.filter(Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"id__{op}": last_id}))
+            # (column, id) after (value, last_id), written so that the database can start an
+            # index range scan at ``value`` (the first condition) instead of scanning.
+            op, op_or_equal = ("lt", "lte") if descending else ("gt", "gte")
+            query = query.filter(
+                Q(**{f"{column}__{op_or_equal}": value})
+                & (Q(**{f"{column}__{op}": value}) | Q(**{f"id__{op}": last_id}))
+            )
     order = [f"-{column}", "-id"] if descending else [column, "id"]
     if column == "id":
         order = order[:1]
