@@ -14,6 +14,9 @@ MODEL_MODULES = [
     "core.jobs.models",
     "core.stores.models",
     "core.catalog.models",
+    "core.specs.models",
+    "core.carts.models",
+    "core.orders.models",
 ]
 
 

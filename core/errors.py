@@ -18,6 +18,8 @@ class ErrorCode(str, Enum):
     EXPIRED = "EXPIRED"
     INVALID_TRANSITION = "INVALID_TRANSITION"
     PAYMENT_DECLINED = "PAYMENT_DECLINED"
+    EMPTY_CART = "EMPTY_CART"
+    LOCKED = "LOCKED"
 
 
 class DomainError(Exception):

@@ -23,6 +23,14 @@ from schema.context import Info
 from schema.permissions import Public
 from schema.stores.mutations import StoreMutations
 from schema.stores.queries import StoreQueries
+from schema.carts.mutations import CartMutations
+from schema.carts.queries import CartQueries
+from schema.orders.mutations import OrderMutations
+from schema.orders.queries import OrderQueries
+from schema.orders.subscriptions import OrderSubscriptions
+from schema.pricing.queries import PricingQueries
+from schema.specs.mutations import SpecificationMutations
+from schema.specs.queries import SpecificationQueries
 
 
 @strawberry.type
@@ -37,17 +45,18 @@ class NodeQueries:
 
 
 @strawberry.type
-class Query(AccountQueries, StoreQueries, CatalogQueries, JobQueries, NodeQueries):
+class Query(AccountQueries, StoreQueries, CatalogQueries, JobQueries, CartQueries, SpecificationQueries,
+            PricingQueries, OrderQueries, NodeQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, StoreMutations):
+class Mutation(AccountMutations, StoreMutations, CartMutations, SpecificationMutations, OrderMutations):
     pass
 
 
 @strawberry.type
-class Subscription(JobSubscriptions):
+class Subscription(JobSubscriptions, OrderSubscriptions):
     pass
 
 

@@ -89,6 +89,7 @@ class ImageFacts:
     sha256: str  # hex
     phash: int  # 64-bit pHash as a signed int (fits a BIGINT column)
     background: BackgroundKind
+    colour_grid: str = ""  # see colour_grid(): 96 hex digits
 
 
 def analyze(data: bytes) -> ImageFacts:
@@ -137,6 +138,7 @@ def analyze(data: bytes) -> ImageFacts:
         sha256=digest,
         phash=perceptual_hash(small),
         background=background_kind(small),
+        colour_grid=colour_grid(small),
     )
 
 
@@ -191,6 +193,20 @@ def perceptual_hash(small: Image.Image) -> int:
     for bit in bits:
         value = (value << 1) | int(bit)
     return value - (1 << 64) if value >= 1 << 63 else value
+
+
+COLOUR_GRID = 4  # cells per side
+
+
+def colour_grid(small: Image.Image) -> str:
+    """The picture on white, box-averaged to 4×4 cells, as 48 RGB bytes in hex.
+
+    pHash ignores colour and is blind to small shifts of scale and position, so
+    different products with the same silhouette can share a pHash. The mean colour of
+    each cell tells them apart (and carries layout), while a re-encoding moves a
+    cell's mean by a level or two (core.carts.groups compares them)."""
+    cells = _on_white(small).convert("RGB").resize((COLOUR_GRID, COLOUR_GRID), Image.Resampling.BOX)
+    return cells.tobytes().hex()
 
 
 def hamming(a: int, b: int) -> int:

@@ -62,7 +62,7 @@ WRITE_BATCH = 400  # rows per bulk UPDATE (about 10 parameters a row: within SQL
 GONE = "Gone from the store: the image could not be found at its address any more."
 
 _FIELDS = ("analysis_status", "unreadable_reason", "sha256", "phash", "width", "height", "format",
-           "file_bytes", "background", "analyzed_at")
+           "file_bytes", "background", "colour_grid", "analyzed_at")
 
 # ---- the process pool -------------------------------------------------------------------
 
@@ -222,10 +222,10 @@ def _row(pk: int, outcome: _Outcome, now) -> Image:
     if f is None:
         return Image(id=pk, analysis_status=AnalysisStatus.UNREADABLE, unreadable_reason=outcome.reason or "",
                      sha256=None, phash=None, width=0, height=0, format=None, file_bytes=0, background=None,
-                     analyzed_at=now)
+                     colour_grid=None, analyzed_at=now)
     return Image(id=pk, analysis_status=AnalysisStatus.DONE, unreadable_reason="", sha256=f.sha256, phash=f.phash,
                  width=f.width, height=f.height, format=f.format, file_bytes=f.file_bytes, background=f.background,
-                 analyzed_at=now)
+                 colour_grid=f.colour_grid or None, analyzed_at=now)
 
 
 async def analyze_store_images(job: Job, progress: Progress) -> None:

@@ -77,6 +77,7 @@ class Image(Model):
     format = fields.CharField(max_length=16, null=True)
     file_bytes = fields.IntField(default=0)
     background = fields.CharEnumField(BackgroundKind, max_length=16, null=True)
+    colour_grid = fields.CharField(max_length=96, null=True)  # 4x4 mean RGB cells, hex (duplicate groups)
     analyzed_at = fields.DatetimeField(null=True)
     edited = fields.BooleanField(default=False)  # an edited version was published here
 

@@ -1,12 +1,13 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-import functools
 from core.accounts.models import Role
 from core.catalog.models import AnalysisStatus, BackgroundKind
 from core.jobs.models import JobStatus
+from core.orders.states import OrderStatus
 from core.stores.models import StoreStatus
-from json import dumps, loads
+from orjson import loads
 from tortoise.fields.base import OnDelete
+from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 from tortoise.indexes import Index
 
@@ -31,8 +32,8 @@ class Migration(migrations.Migration):
                 ('kind', fields.CharField(db_index=True, max_length=64)),
                 ('status', fields.CharEnumField(default=JobStatus.QUEUED, db_index=True, description='QUEUED: QUEUED\nRUNNING: RUNNING\nSUCCEEDED: SUCCEEDED\nFAILED: FAILED\nCANCELLED: CANCELLED', enum_type=JobStatus, max_length=16)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', null=True, db_constraint=True, to_field='id', related_name='jobs', on_delete=OnDelete.CASCADE)),
-                ('payload', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
-                ('checkpoint', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('payload', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('checkpoint', fields.JSONField(null=True, encoder=JSON_DUMPS, decoder=loads)),
                 ('done', fields.IntField(default=0)),
                 ('total', fields.IntField(null=True)),
                 ('message', fields.CharField(default='', max_length=500)),
@@ -43,6 +44,34 @@ class Migration(migrations.Migration):
                 ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'job', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Long work (sync, editing, publishing, mail). This row is the truth about its'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Specification',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='specifications', on_delete=OnDelete.CASCADE)),
+                ('name', fields.CharField(max_length=200)),
+                ('current_version_id', fields.IntField(null=True)),
+                ('archived_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'specification', 'app': 'models', 'indexes': [Index(fields=['account_id', 'archived_at', 'id'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='SpecificationVersion',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('specification', fields.ForeignKeyField('models.Specification', source_field='specification_id', db_constraint=True, to_field='id', related_name='versions', on_delete=OnDelete.CASCADE)),
+                ('number', fields.IntField()),
+                ('options', fields.JSONField(encoder=JSON_DUMPS, decoder=loads)),
+                ('locked', fields.BooleanField(default=False)),
+                ('locked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'specification_version', 'app': 'models', 'unique_together': (('specification', 'number'),), 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -71,6 +100,45 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='Cart',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='carts', on_delete=OnDelete.CASCADE)),
+                ('store', fields.ForeignKeyField('models.Store', source_field='store_id', db_constraint=True, to_field='id', related_name='carts', on_delete=OnDelete.CASCADE)),
+                ('billable_count', fields.IntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'cart', 'app': 'models', 'unique_together': (('account', 'store'),), 'pk_attr': 'id', 'table_description': 'One open cart per (account, store), emptied by the order made from it.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Order',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='orders', on_delete=OnDelete.CASCADE)),
+                ('store', fields.ForeignKeyField('models.Store', source_field='store_id', null=True, db_constraint=True, to_field='id', related_name='orders', on_delete=OnDelete.SET_NULL)),
+                ('number', fields.CharField(null=True, unique=True, max_length=32)),
+                ('status', fields.CharEnumField(default=OrderStatus.DRAFT, description='DRAFT: DRAFT\nAWAITING_PAYMENT: AWAITING_PAYMENT\nIN_PRODUCTION: IN_PRODUCTION\nREADY_FOR_REVIEW: READY_FOR_REVIEW\nPUBLISHING: PUBLISHING\nPUBLISHED: PUBLISHED\nPARTIALLY_PUBLISHED: PARTIALLY_PUBLISHED\nCANCELLED: CANCELLED\nREFUNDED: REFUNDED', enum_type=OrderStatus, max_length=24)),
+                ('comment', fields.TextField(default='', unique=False)),
+                ('specification', fields.ForeignKeyField('models.Specification', source_field='specification_id', db_constraint=True, to_field='id', related_name='orders', on_delete=OnDelete.RESTRICT)),
+                ('spec_version', fields.ForeignKeyField('models.SpecificationVersion', source_field='spec_version_id', db_constraint=True, to_field='id', related_name='orders', on_delete=OnDelete.RESTRICT)),
+                ('image_count', fields.IntField(default=0)),
+                ('quote', fields.JSONField(encoder=JSON_DUMPS, decoder=loads)),
+                ('total_amount', fields.BigIntField(default=0)),
+                ('currency', fields.CharField(default='USD', max_length=3)),
+                ('turnaround_hours', fields.IntField(default=24)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('approved_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('paid_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('due_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('cancelled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'orders', 'app': 'models', 'indexes': [Index(fields=['account_id', 'status', 'id']), Index(fields=['account_id', 'id'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Product',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -79,7 +147,7 @@ class Migration(migrations.Migration):
                 ('name', fields.CharField(max_length=255)),
                 ('sku', fields.CharField(default='', max_length=255)),
                 ('brand', fields.CharField(default='', max_length=255)),
-                ('categories', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('categories', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
                 ('is_visible', fields.BooleanField(default=True)),
                 ('modified_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('removed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
@@ -119,10 +187,58 @@ class Migration(migrations.Migration):
                 ('format', fields.CharField(null=True, max_length=16)),
                 ('file_bytes', fields.IntField(default=0)),
                 ('background', fields.CharEnumField(null=True, description='WHITE: WHITE\nTRANSPARENT: TRANSPARENT\nLIGHT_UNIFORM: LIGHT_UNIFORM\nOTHER: OTHER', enum_type=BackgroundKind, max_length=16)),
+                ('colour_grid', fields.CharField(null=True, max_length=96)),
                 ('analyzed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('edited', fields.BooleanField(default=False)),
             ],
             options={'table': 'image', 'app': 'models', 'unique_together': (('store', 'external_id'),), 'indexes': [Index(fields=['store_id', 'removed_at', 'id']), Index(fields=['store_id', 'product_name', 'id']), Index(fields=['store_id', 'modified_at', 'id']), Index(fields=['store_id', 'file_bytes', 'id']), Index(fields=['store_id', 'width', 'id']), Index(fields=['store_id', 'analysis_status']), Index(fields=['store_id', 'background']), Index(fields=['store_id', 'sha256']), Index(fields=['product_id', 'removed_at'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='CartItem',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('cart', fields.ForeignKeyField('models.Cart', source_field='cart_id', db_constraint=True, to_field='id', related_name='items', on_delete=OnDelete.CASCADE)),
+                ('image', fields.ForeignKeyField('models.Image', source_field='image_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('added_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'cart_item', 'app': 'models', 'unique_together': (('cart', 'image'),), 'indexes': [Index(fields=['image_id'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OrderImage',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('order', fields.ForeignKeyField('models.Order', source_field='order_id', db_constraint=True, to_field='id', related_name='images', on_delete=OnDelete.CASCADE)),
+                ('group_no', fields.IntField()),
+                ('image', fields.ForeignKeyField('models.Image', source_field='image_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL)),
+                ('source_url', fields.CharField(max_length=2000)),
+                ('file_name', fields.CharField(default='', max_length=500)),
+                ('sha256', fields.CharField(null=True, max_length=64)),
+                ('width', fields.IntField(default=0)),
+                ('height', fields.IntField(default=0)),
+                ('format', fields.CharField(null=True, max_length=16)),
+                ('location_count', fields.IntField(default=1)),
+            ],
+            options={'table': 'order_image', 'app': 'models', 'unique_together': (('order', 'group_no'),), 'pk_attr': 'id', 'table_description': 'One duplicate group of the order: edited once, charged once.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OrderImageLocation',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('order', fields.ForeignKeyField('models.Order', source_field='order_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('order_image', fields.ForeignKeyField('models.OrderImage', source_field='order_image_id', db_constraint=True, to_field='id', related_name='locations', on_delete=OnDelete.CASCADE)),
+                ('image_id', fields.IntField(null=True)),
+                ('image_external_id', fields.CharField(max_length=64)),
+                ('product_id', fields.IntField()),
+                ('product_external_id', fields.CharField(max_length=64)),
+                ('variant_external_id', fields.CharField(null=True, max_length=64)),
+                ('position', fields.IntField(default=0)),
+                ('is_thumbnail', fields.BooleanField(default=False)),
+                ('alt_text', fields.CharField(default='', max_length=500)),
+            ],
+            options={'table': 'order_image_location', 'app': 'models', 'indexes': [Index(fields=['order_image_id', 'id']), Index(fields=['order_id'])], 'pk_attr': 'id', 'table_description': 'A place in the store where a picture of the group sat when the order was made.'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -21,6 +21,11 @@ COVERED = {
     "images": "tests/schema/catalog/test_images.py::test_another_accounts_store_and_images_stay_invisible",
     "imageFacets": "test_store_scoped_queries_refuse_another_accounts_store",
     "products": "tests/schema/catalog/test_images.py::test_another_accounts_store_and_images_stay_invisible",
+    "cart": "tests/schema/carts/test_cart_orders.py::test_another_account_sees_no_cart_specification_quote_or_order",
+    "specifications": "tests/schema/carts/test_cart_orders.py::test_another_account_sees_no_cart_specification_quote_or_order",
+    "priceQuote": "tests/schema/carts/test_cart_orders.py::test_another_account_sees_no_cart_specification_quote_or_order",
+    "orders": "tests/schema/carts/test_cart_orders.py::test_another_account_sees_no_cart_specification_quote_or_order",
+    "order": "tests/schema/carts/test_cart_orders.py::test_another_account_sees_no_cart_specification_quote_or_order",
 }
 
 

@@ -40,3 +40,25 @@ async def make_catalog(store: Store, products: int = 5, images_per_product: int 
             ))
     await Image.bulk_create(rows)
     return await Image.filter(store=store).order_by("id")
+
+
+async def make_duplicates(images: list[Image]) -> None:
+    """Give ``images`` analysis facts with duplicates: images[1] has the bytes of images[0];
+    images[3] is a re-encoding of images[2] (pHash 2 bits off, colour grid 2 levels off);
+    images[4] has images[2]'s pHash but other colours (another product, same silhouette).
+    Every other image gets a distinct pHash and colour."""
+    import random
+
+    rng = random.Random(7)
+    for n, image in enumerate(images):
+        image.sha256 = f"{n:064x}"
+        image.phash = rng.getrandbits(63)
+        image.colour_grid = bytes(rng.randrange(256) for _ in range(48)).hex()
+        image.width = image.height = 1000
+    a, b, c, d, e = images[:5]
+    b.sha256, b.phash, b.colour_grid = a.sha256, a.phash, a.colour_grid
+    d.phash = c.phash ^ 0b101
+    d.colour_grid = bytes(min(255, x + 2) for x in bytes.fromhex(c.colour_grid)).hex()
+    e.phash = c.phash
+    e.colour_grid = bytes((x + 128) % 256 for x in bytes.fromhex(c.colour_grid)).hex()
+    await Image.bulk_update(images, fields=["sha256", "phash", "colour_grid", "width", "height"])

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.dataloader import DataLoader
+
+from core.catalog.models import Image
+from core.orders import services
+from core.orders.models import Order, OrderImage, OrderImageLocation
+from core.orders.states import OrderStatus
+from core.specs.models import Specification, SpecificationVersion
+from core.stores.models import Store
+from schema.base import ModelNode
+from schema.catalog.types import ImageNode
+from schema.context import Info
+from schema.loaders import loader
+from schema.pagination import Edge, keyset_page
+from schema.pricing.types import PriceQuoteType
+from schema.specs.types import SpecificationNode, SpecificationVersionType
+from schema.stores.types import StoreNode
+
+OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
+
+
+def _locations_loader(info: Info) -> DataLoader:
+    """OrderImageLocationsByOrderImage: one query for a page of order images."""
+    loaders = info.context.loaders
+    if "order_image_locations" not in loaders:
+        async def load(keys: list[int]) -> list[list[OrderImageLocation]]:
+            found: dict[int, list] = defaultdict(list)
+            for row in await OrderImageLocation.filter(order_image_id__in=keys).order_by("id"):
+                found[row.order_image_id].append(row)
+            return [found.get(k, []) for k in keys]
+
+        loaders["order_image_locations"] = DataLoader(load_fn=load)
+    return loaders["order_image_locations"]
+
+
+@strawberry.type(description="A place in the store where a picture of the group sat when the order was made.")
+class OrderImageLocationType:
+    product_id: relay.GlobalID
+    product_external_id: str
+    image_external_id: str
+    variant_external_id: str | None
+    position: int
+    is_thumbnail: bool
+    alt_text: str
+
+
+OrderImageLocationType.__strawberry_definition__.name = "OrderImageLocation"
+
+
+@strawberry.type(name="OrderImage", description="One duplicate group of the order: edited and charged once.")
+class OrderImageNode(ModelNode):
+    id: relay.NodeID[int]
+    source_url: str
+    file_name: str
+    width: int
+    height: int
+    format: str | None
+    location_count: int
+    image_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="The catalog image that is edited (null if it left the catalog).")
+    async def image(self, info: Info) -> ImageNode | None:
+        if self.image_pk is None:
+            return None
+        row = await loader(info, "image_by_id", Image).load(self.image_pk)
+        return ImageNode.from_model(row) if row else None
+
+    @strawberry.field(description="Every place the edited picture goes.")
+    async def locations(self, info: Info) -> list[OrderImageLocationType]:
+        rows = await _locations_loader(info).load(self.id)
+        return [OrderImageLocationType(
+            product_id=relay.GlobalID("Product", str(r.product_id)), product_external_id=r.product_external_id,
+            image_external_id=r.image_external_id, variant_external_id=r.variant_external_id, position=r.position,
+            is_thumbnail=r.is_thumbnail, alt_text=r.alt_text) for r in rows]
+
+    @classmethod
+    def visible(cls, user):
+        return OrderImage.filter(order_id__in=services.visible_orders(user).values_list("id", flat=True))
+
+    @classmethod
+    def from_model(cls, r: OrderImage) -> "OrderImageNode":
+        return cls(id=r.id, source_url=r.source_url, file_name=r.file_name, width=r.width, height=r.height,
+                   format=r.format, location_count=r.location_count, image_pk=r.image_id)
+
+
+@strawberry.type
+class OrderImageConnection:
+    edges: list[Edge[OrderImageNode]]
+    page_info: relay.PageInfo
+    total_count: int
+
+
+@strawberry.type(name="Order")
+class OrderNode(ModelNode):
+    id: relay.NodeID[int]
+    number: str
+    status: OrderStatusEnum
+    comment: str
+    image_count: int = strawberry.field(description="Billable images (duplicate groups).")
+    quote: PriceQuoteType
+    created_at: datetime
+    updated_at: datetime
+    approved_at: datetime | None
+    paid_at: datetime | None
+    due_at: datetime | None = strawberry.field(description="Paid time + turnaround; null until paid.")
+    cancelled_at: datetime | None
+    spec_pk: strawberry.Private[int]
+    version_pk: strawberry.Private[int]
+    store_pk: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def specification(self, info: Info) -> SpecificationNode:
+        return SpecificationNode.from_model(await loader(info, "specification_by_id", Specification).load(self.spec_pk))
+
+    @strawberry.field(description="The version of the specification this order uses.")
+    async def specification_version(self, info: Info) -> SpecificationVersionType:
+        return SpecificationVersionType.from_model(
+            await loader(info, "specification_version_by_id", SpecificationVersion).load(self.version_pk))
+
+    @strawberry.field
+    async def store(self, info: Info) -> StoreNode | None:
+        if self.store_pk is None:
+            return None
+        row = await loader(info, "store_by_id", Store).load(self.store_pk)
+        return StoreNode.from_model(row) if row else None
+
+    @strawberry.field(description="The order's duplicate groups with their locations.")
+    async def images(self, first: int | None = 50, after: str | None = None) -> OrderImageConnection:
+        query = OrderImage.filter(order_id=self.id)
+        page = await keyset_page(query, "id", False, first, after)
+        return OrderImageConnection(
+            edges=[Edge(cursor=c, node=OrderImageNode.from_model(r)) for r, c in zip(page.rows, page.cursors)],
+            page_info=page.page_info(), total_count=self.image_count,
+        )
+
+    @classmethod
+    def visible(cls, user):
+        return services.visible_orders(user)
+
+    @classmethod
+    def from_model(cls, o: Order) -> "OrderNode":
+        return cls(
+            id=o.id, number=o.number or services.number_for(o.id), status=o.status, comment=o.comment,
+            image_count=o.image_count, quote=PriceQuoteType.from_quote(services.stored_quote(o)),
+            created_at=o.created_at, updated_at=o.updated_at, approved_at=o.approved_at, paid_at=o.paid_at,
+            due_at=o.due_at, cancelled_at=o.cancelled_at, spec_pk=o.specification_id, version_pk=o.spec_version_id,
+            store_pk=o.store_id,
+        )
+
+
+@strawberry.type
+class OrderConnection:
+    edges: list[Edge[OrderNode]]
+    page_info: relay.PageInfo
+    count_query: strawberry.Private[object]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        return await self.count_query.count()
