@@ -149,8 +149,10 @@ async def upsert_products(store: Store, products: list[ExternalProduct], seen_at
             await Image.filter(store_id=store.id, external_id__in=replaced).update(
                 analysis_status=AnalysisStatus.PENDING, analyzed_at=None
             )
+        # By product only (not store): the planner then takes the (product_id, removed_at)
+        # index even while a growing table's statistics are stale.
         await Image.filter(
-            store_id=store.id, product_id__in=list(ids.values()), synced_at__lt=seen_at, removed_at__isnull=True
+            product_id__in=list(ids.values()), synced_at__lt=seen_at, removed_at__isnull=True
         ).update(removed_at=seen_at)
     return len(rows)
 
