@@ -1,4 +1,4 @@
-"""Pieces the benchmarks share: free ports, a fresh PostgreSQL database, peak memory."""
+"""Pieces the benchmarks share: free ports, a fresh PostgreSQL database, memory."""
 
 from __future__ import annotations
 
@@ -51,5 +51,14 @@ def peak_rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident memory now (VmRSS)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")

@@ -67,7 +67,8 @@ def create_app(**options) -> Starlette:
         spec = CatalogSpec(seed=int(s.pop("seed", 1)), products=int(s.pop("products", 20)),
                            images_per_product=int(s.pop("images_per_product", 3)),
                            variant_share=float(s.pop("variant_share", 0.3)),
-                           duplicate_share=float(s.pop("duplicate_share", 0.1)))
+                           duplicate_share=float(s.pop("duplicate_share", 0.1)),
+                           max_image_size=int(s.pop("max_image_size", 4000)))
         sandbox.create_store(spec=spec, **s)
     dispatchers: dict[str, Dispatcher] = {}
 

@@ -55,6 +55,11 @@ SIZES = [300, 500, 640, 800, 1000, 1024, 1280, 1600, 2000, 2500, 3000, 4000]
 SIZE_WEIGHTS = [4, 8, 8, 14, 14, 10, 12, 10, 9, 5, 3, 3]
 VARIANT_OPTIONS = [("Color", ["Beige", "Grey", "Black", "Navy", "Red"]), ("Size", ["XS", "S", "M", "L", "XL"])]
 
+ASPECTS, ASPECT_WEIGHTS = [(1, 1), (3, 4), (4, 3), (2, 3)], [60, 20, 12, 8]
+FORMATS, FORMAT_WEIGHTS = ["JPEG", "PNG", "WEBP"], [60, 20, 20]
+
+_REENCODED_FMT = {"JPEG": "JPEG", "WEBP": "WEBP", "PNG": "WEBP"}  # a re-encoded PNG keeps its alpha in WebP
+
 EXT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp"}
 
 
@@ -66,6 +71,11 @@ def iso(ts: int | float) -> str:
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def image_path(iid: int, stem: str, ext: str) -> str:
+    """An image's ``image_file``: ``{first letter}/{iid mod 1000}/{stem}__{iid}.{ext}``."""
+    return f"{stem[0]}/{iid % 1000:03d}/{stem}__{iid:05d}.{ext}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +142,8 @@ def mix64(x: int) -> int:
 
 
 class _Bits:
-    """A tiny deterministic stream of draws from one 64-bit seed."""
+    """A tiny deterministic stream of draws from one 64-bit seed (each draw is ``mix64`` of the
+    previous one; written out in ``next`` because listings draw ~15 per image)."""
 
     __slots__ = ("state",)
 
@@ -140,8 +151,11 @@ class _Bits:
         self.state = seed
 
     def next(self) -> int:
-        self.state = mix64(self.state)
-        return self.state
+        x = (self.state + 0x9E3779B97F4A7C15) & _M64
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+        self.state = x = x ^ (x >> 31)
+        return x
 
     def unit(self) -> float:
         return (self.next() >> 11) / 9007199254740992.0
@@ -150,7 +164,7 @@ class _Bits:
         return self.next() % n
 
     def weighted(self, items: list, weights: list):
-        x = self.below(sum(weights))
+        x = self.next() % sum(weights)
         for item, w in zip(items, weights):
             if x < w:
                 return item
@@ -257,33 +271,68 @@ class Catalog:
     def _bits(self, kind: int, ident: int) -> "_Bits":
         return _Bits(mix64((self.spec.seed * 1_000_003 + kind) * 10_000_019 + ident))
 
-    def picture(self, iid: int, _depth: int = 0) -> Picture:
-        """The picture of generated image ``iid`` (duplicates resolve to their original)."""
+    def picture(self, iid: int) -> Picture:
+        """The picture of generated image ``iid``.
+
+        A duplicate (``duplicate_share`` of the images after product 1) copies an original of
+        an earlier product: ``same_file`` is that original's ``Picture`` (byte-identical file),
+        ``reencoded`` is the same drawing encoded again (other format/quality).  Its
+        ``duplicate_of`` always names an original, never another duplicate."""
+        dup = self._duplicate(iid)
+        if dup is None:
+            return self._drawing(iid)
+        src, b = dup
+        orig = self._drawing(src)
+        if b.unit() < 0.5:
+            return replace(orig, duplicate_of=src, duplicate_kind="same_file")
+        q = max(55, orig.quality - 6 - b.below(13)) if orig.fmt != "PNG" else 90
+        return replace(orig, fmt=_REENCODED_FMT[orig.fmt], quality=q, duplicate_of=src, duplicate_kind="reencoded")
+
+    def image_fmt(self, iid: int) -> str:
+        """``picture(iid).fmt`` without drawing the rest (a listing only needs the file's extension)."""
+        dup = self._duplicate(iid)
+        if dup is None:
+            return self._drawing(iid, fmt_only=True)
+        src, b = dup
+        fmt = self._drawing(src, fmt_only=True)
+        return fmt if b.unit() < 0.5 else _REENCODED_FMT[fmt]
+
+    def _duplicate(self, iid: int) -> tuple[int, _Bits] | None:
+        """``(original, draws)`` when ``iid`` is a duplicate (the draws then pick its kind), else None."""
+        pid = self.product_of_image(iid)
+        first = self.img_off[pid - 1] + 1
+        if first == 1:
+            return None
+        b = self._bits(2, iid)
+        if b.unit() >= self.spec.duplicate_share:
+            return None
+        return self._original(1 + b.below(first - 1)), b
+
+    def _drawing(self, iid: int, fmt_only: bool = False):
+        """The picture of ``iid`` drawn as an original (its format alone with ``fmt_only``).
+
+        Its draws are the same whether ``iid`` is shown as itself or as the source of a
+        duplicate: the stream skips the draws that decide duplication (three of them after
+        product 1, the layout catalogs have always used for originals), whatever their outcome."""
         pid = self.product_of_image(iid)
         b = self._bits(2, iid)
         first_of_product = self.img_off[pid - 1] + 1
-        if _depth == 0 and first_of_product > 1 and b.unit() < self.spec.duplicate_share:
-            src = 1 + b.below(first_of_product - 1)
-            src = self._original(src)
-            orig = self.picture(src, _depth=1)
-            if b.unit() < 0.5:
-                return replace(orig, duplicate_of=src, duplicate_kind="same_file")
-            q = max(55, orig.quality - 6 - b.below(13)) if orig.fmt != "PNG" else 90
-            fmt = orig.fmt if orig.fmt != "PNG" else "WEBP"
-            return replace(orig, fmt=fmt, quality=q, duplicate_of=src, duplicate_kind="reencoded")
-        if _depth == 0 and first_of_product > 1:
-            b.unit()  # keep the draw sequence of originals independent of duplicate_share's outcome
+        if first_of_product > 1:
+            b.unit()
+            b.unit()
             b.below(first_of_product - 1)
         shape, colour = self.shape_of(pid)
         if iid != first_of_product and b.unit() < 0.4:  # other angles/colours of the same product
             colour = COLOURS[COLOUR_LIST[b.below(len(COLOUR_LIST))]]
         size = min(b.weighted(SIZES, SIZE_WEIGHTS), max(300, self.spec.max_image_size))
-        aspect = b.weighted([(1, 1), (3, 4), (4, 3), (2, 3)], [60, 20, 12, 8])
+        aspect = b.weighted(ASPECTS, ASPECT_WEIGHTS)
+        fmt = b.weighted(FORMATS, FORMAT_WEIGHTS)
+        if fmt_only:
+            return fmt
         if aspect[0] >= aspect[1]:
             w, h = size, max(300, size * aspect[1] // aspect[0])
         else:
             w, h = max(300, size * aspect[0] // aspect[1]), size
-        fmt = b.weighted(["JPEG", "PNG", "WEBP"], [60, 20, 20])
         background = BACKGROUNDS[b.below(4)]
         if fmt != "JPEG" and b.unit() < 0.4:
             background = "transparent"
@@ -294,17 +343,13 @@ class Catalog:
         return Picture(iid, shape, colour, background, w, h, fmt, quality, orientation)
 
     def _original(self, iid: int) -> int:
-        """Follow a duplicate to the image it copies (originals are never duplicates of duplicates)."""
-        pid = self.product_of_image(iid)
-        b = self._bits(2, iid)
-        first = self.img_off[pid - 1] + 1
-        if first > 1 and b.unit() < self.spec.duplicate_share:
-            return self._original(1 + b.below(first - 1))
+        """Follow duplicates back to the original image they copy (the draws of ``_duplicate``)."""
+        while (dup := self._duplicate(iid)) is not None:
+            iid = dup[0]
         return iid
 
-    def image_file(self, iid: int, pid: int, pic: Picture, name: str | None = None) -> str:
-        stem = slug(name or self.product_core_name(pid))[:40]
-        return f"{stem[0]}/{iid % 1000:03d}/{stem}__{iid:05d}.{pic.ext}"
+    def image_file(self, iid: int, pid: int, ext: str, name: str | None = None) -> str:
+        return image_path(iid, slug(name or self.product_core_name(pid))[:40], ext)
 
     def product_core_name(self, pid: int) -> str:
         adj, colour, noun = self._words(pid)
@@ -342,79 +387,48 @@ class Catalog:
         return Picture(-vid, shape, colour, "white", 800, 800, "JPEG", 88, 1)
 
 
+_PRODUCT_DEFAULTS = {
+    "id": 0, "name": "", "type": "physical", "sku": "", "description": "", "weight": 0, "width": 0, "depth": 0,
+    "height": 0, "price": 0, "cost_price": 0, "retail_price": 0, "sale_price": 0, "map_price": 0, "tax_class_id": 0,
+    "product_tax_code": "", "calculated_price": 0, "categories": None, "brand_id": 0, "option_set_display": "right",
+    "inventory_level": 0, "inventory_warning_level": 0, "inventory_tracking": "none", "reviews_rating_sum": 0,
+    "reviews_count": 0, "total_sold": 0, "fixed_cost_shipping_price": 0, "is_free_shipping": False,
+    "is_visible": True, "is_featured": False, "related_products": None, "warranty": "", "bin_picking_number": "",
+    "layout_file": "product.html", "upc": "", "mpn": "", "gtin": "", "search_keywords": "",
+    "availability": "available", "availability_description": "", "gift_wrapping_options_type": "any",
+    "gift_wrapping_options_list": None, "sort_order": 0, "condition": "New", "is_condition_shown": False,
+    "order_quantity_minimum": 0, "order_quantity_maximum": 0, "page_title": "", "meta_keywords": None,
+    "meta_description": "", "date_created": None, "date_modified": None, "view_count": 0,
+    "preorder_release_date": None, "preorder_message": "", "is_preorder_only": False, "is_price_hidden": False,
+    "price_hidden_label": "", "custom_url": None, "base_variant_id": None, "open_graph_type": "product",
+    "open_graph_title": "", "open_graph_description": "", "open_graph_use_meta_description": True,
+    "open_graph_use_product_name": True, "open_graph_use_image": True,
+}
+# the fields a caller may give (others keep their default)
+_PRODUCT_GIVEN = frozenset({
+    "name", "sku", "description", "weight", "price", "sale_price", "categories", "brand_id", "inventory_level",
+    "inventory_tracking", "total_sold", "is_visible", "search_keywords", "view_count", "base_variant_id"})
+_NOT_URL = re.compile(r"[^a-z0-9]+")
+
+
 def product_dict(pid: int, **f) -> dict:
-    """A complete ``product_Full`` with BigCommerce's defaults for everything not given."""
-    price = f.get("price", 0)
-    sale = f.get("sale_price", 0)
-    name = f.get("name", "")
-    d = {
-        "id": pid,
-        "name": name,
-        "type": "physical",
-        "sku": f.get("sku", ""),
-        "description": f.get("description", ""),
-        "weight": f.get("weight", 0),
-        "width": 0,
-        "depth": 0,
-        "height": 0,
-        "price": price,
-        "cost_price": 0,
-        "retail_price": 0,
-        "sale_price": sale,
-        "map_price": 0,
-        "tax_class_id": 0,
-        "product_tax_code": "",
-        "calculated_price": sale or price,
-        "categories": f.get("categories", []),
-        "brand_id": f.get("brand_id", 0),
-        "option_set_display": "right",
-        "inventory_level": f.get("inventory_level", 0),
-        "inventory_warning_level": 0,
-        "inventory_tracking": f.get("inventory_tracking", "none"),
-        "reviews_rating_sum": 0,
-        "reviews_count": 0,
-        "total_sold": f.get("total_sold", 0),
-        "fixed_cost_shipping_price": 0,
-        "is_free_shipping": False,
-        "is_visible": f.get("is_visible", True),
-        "is_featured": False,
-        "related_products": [-1],
-        "warranty": "",
-        "bin_picking_number": "",
-        "layout_file": "product.html",
-        "upc": "",
-        "mpn": "",
-        "gtin": "",
-        "search_keywords": f.get("search_keywords", ""),
-        "availability": "available",
-        "availability_description": "",
-        "gift_wrapping_options_type": "any",
-        "gift_wrapping_options_list": [],
-        "sort_order": 0,
-        "condition": "New",
-        "is_condition_shown": False,
-        "order_quantity_minimum": 0,
-        "order_quantity_maximum": 0,
-        "page_title": "",
-        "meta_keywords": [],
-        "meta_description": "",
-        "date_created": f["date_created"],
-        "date_modified": f["date_modified"],
-        "view_count": f.get("view_count", 0),
-        "preorder_release_date": None,
-        "preorder_message": "",
-        "is_preorder_only": False,
-        "is_price_hidden": False,
-        "price_hidden_label": "",
-        "custom_url": {"url": f"/{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}/", "is_customized": False},
-        "base_variant_id": f.get("base_variant_id"),
-        "open_graph_type": "product",
-        "open_graph_title": "",
-        "open_graph_description": "",
-        "open_graph_use_meta_description": True,
-        "open_graph_use_product_name": True,
-        "open_graph_use_image": True,
-    }
+    """A complete ``product_Full`` with BigCommerce's defaults for everything not given.
+
+    A copy of one template (its key order is the response's), then the given fields; the
+    lists are new for every product."""
+    d = _PRODUCT_DEFAULTS.copy()
+    for k, v in f.items():
+        if k in _PRODUCT_GIVEN:
+            d[k] = v
+    d["date_created"], d["date_modified"] = f["date_created"], f["date_modified"]
+    name = d["name"]
+    d["id"] = pid
+    d["calculated_price"] = d["sale_price"] or d["price"]
+    d["categories"] = f.get("categories", [])
+    d["related_products"] = [-1]
+    d["gift_wrapping_options_list"] = []
+    d["meta_keywords"] = []
+    d["custom_url"] = {"url": f"/{_NOT_URL.sub('-', name.lower()).strip('-')}/", "is_customized": False}
     return d
 
 

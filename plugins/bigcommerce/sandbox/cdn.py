@@ -14,6 +14,7 @@ a size-bounded LRU.  CDN downloads do not count against the API quota.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -56,6 +57,8 @@ async def original_bytes(request: Request, store, rec) -> bytes | None:
 
 async def picture_bytes(request: Request, store, pic) -> bytes:
     cache = request.app.state.render_cache
+    if pic.duplicate_kind == "same_file":  # the very file of its original: one cache entry for both
+        pic = replace(pic, duplicate_of=None, duplicate_kind=None)
     key = ("orig", store.spec.seed, pic)
     data = cache.get(key)
     if data is None:

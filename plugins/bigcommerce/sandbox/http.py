@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 
+import orjson
 from starlette.responses import Response
 
 ERROR_TYPE = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"
 
 
 def dumps(obj) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+    """Compact UTF-8 JSON (orjson: a page of 250 products with images and variants is ~1 MB).
+
+    orjson writes what ``json.dumps(obj, separators=(",", ":"), ensure_ascii=False)`` writes for
+    the values the sandbox answers with; for anything it refuses (an int beyond 64 bits, a key
+    that is not a str/int/float/bool/None...) the standard library decides, as before."""
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def json_response(obj, status: int = 200, headers: dict | None = None) -> Response:

@@ -190,16 +190,15 @@ def trim(d: dict, include: set | None, exclude: set, keep: tuple = ("id",)) -> d
 
 # ---- serializers ------------------------------------------------------------------------
 
-def image_urls(base: str, store: Store, rec: ImageRec) -> dict:
-    file = rec.image_file.rsplit("/", 1)[-1]
-    stem, ext = file.rsplit(".", 1)
-    ts = int(datetime.fromisoformat(rec.date_modified).timestamp())
-    prefix = f"{base}/s-{store.hash}/products/{rec.product_id}/images/{rec.id}/{stem}.{ts}"
-    return {k: f"{prefix}.{w}.{h}.{ext}?c=2" for k, (w, h) in SIZES.items()}
+# the renditions' ".{w}.{h}." parts, in the order of image_json's url_zoom, url_standard, url_thumbnail, url_tiny
+_SIZE_PARTS = tuple(f".{w}.{h}." for w, h in (SIZES["zoom"], SIZES["standard"], SIZES["thumbnail"], SIZES["tiny"]))
 
 
 def image_json(base: str, store: Store, rec: ImageRec) -> dict:
-    u = image_urls(base, store, rec)
+    stem, ext = rec.image_file.rsplit("/", 1)[-1].rsplit(".", 1)
+    ts = int(datetime.fromisoformat(rec.date_modified).timestamp())
+    prefix = f"{base}/s-{store.hash}/products/{rec.product_id}/images/{rec.id}/{stem}.{ts}"
+    zoom, standard, thumbnail, tiny = [f"{prefix}{part}{ext}?c=2" for part in _SIZE_PARTS]
     return {
         "id": rec.id,
         "product_id": rec.product_id,
@@ -207,10 +206,10 @@ def image_json(base: str, store: Store, rec: ImageRec) -> dict:
         "sort_order": rec.sort_order,
         "description": rec.description,
         "image_file": rec.image_file,
-        "url_zoom": u["zoom"],
-        "url_standard": u["standard"],
-        "url_thumbnail": u["thumbnail"],
-        "url_tiny": u["tiny"],
+        "url_zoom": zoom,
+        "url_standard": standard,
+        "url_thumbnail": thumbnail,
+        "url_tiny": tiny,
         "date_modified": rec.date_modified,
     }
 

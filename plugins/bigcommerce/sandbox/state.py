@@ -14,7 +14,7 @@ import uuid
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
-from .catalog import Catalog, CatalogSpec, Picture, iso, product_dict, slug, variant_dict
+from .catalog import EXT, Catalog, CatalogSpec, Picture, image_path, iso, product_dict, slug, variant_dict
 from .faults import Faults
 from .ratelimit import Window
 
@@ -173,13 +173,10 @@ class Store:
         ids = cat.image_ids(pid)
         if not ids:
             return []
-        name = cat.product_core_name(pid)
-        out = []
-        for n, iid in enumerate(ids):
-            pic = cat.picture(iid)
-            out.append(ImageRec(iid, pid, n == 0, n, "", cat.image_file(iid, pid, pic, name), cat.image_date(iid),
-                                gen=iid))
-        return out
+        stem = slug(cat.product_core_name(pid))[:40]
+        return [ImageRec(iid, pid, n == 0, n, "", image_path(iid, stem, EXT[cat.image_fmt(iid)]), cat.image_date(iid),
+                         gen=iid)
+                for n, iid in enumerate(ids)]
 
     def sorted_images(self, pid: int) -> list[ImageRec]:
         return sorted(self.image_list(pid), key=lambda r: (r.sort_order, r.id))
@@ -268,8 +265,7 @@ class Store:
             self.next_upload += 1
             self.uploads[upload] = data
             self.upload_facts[upload] = facts or {}
-        stem = slug(name_hint)[:40] or "image"
-        image_file = f"{stem[0]}/{iid % 1000:03d}/{stem}__{iid:05d}.{ext}"
+        image_file = image_path(iid, slug(name_hint)[:40] or "image", ext)
         had_thumb = any(r.is_thumbnail for r in imgs)
         if sort_order is None:
             sort_order = (max(r.sort_order for r in imgs) + 1) if imgs else 0
