@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import numpy as np
 from tortoise.transactions import in_transaction
 
 from core import runtime
@@ -96,16 +97,54 @@ async def transition(order: Order, to: OrderStatus, field: str = "id") -> Order:
 
 # ---- create from the cart ----------------------------------------------------------------
 
-def _mapping_source(conn, pairs: list[tuple[int, int, bool]], first: int) -> tuple[str, list]:
-    """A row source (image_id, group_no, is_rep) from Python pairs, set-based on both
-    databases: unnest() of arrays on PostgreSQL, json_each() on SQLite."""
+def _mapping_source(conn, image_ids: list[int], group_nos: list[int], sizes: list[int],
+                    first: int) -> tuple[str, list]:
+    """A row source (image_id, group_no, size) from Python lists, set-based on both
+    databases: unnest() of arrays on PostgreSQL, json_each() on SQLite. ``size`` is the
+    group's number of images on its representative's row, 0 on the others."""
     if conn.capabilities.dialect == "postgres":
-        return (f"SELECT * FROM unnest(${first}::int[], ${first + 1}::int[], ${first + 2}::bool[]) "
-                "AS m(image_id, group_no, is_rep)",
-                [[p[0] for p in pairs], [p[1] for p in pairs], [p[2] for p in pairs]])
-    return ("SELECT json_extract(value, '$[0]') AS image_id, json_extract(value, '$[1]') AS group_no, "
-            "json_extract(value, '$[2]') AS is_rep FROM json_each(?)",
-            [json.dumps([[a, b, 1 if c else 0] for a, b, c in pairs], separators=(",", ":"))])
+        return ((f"SELECT * FROM unnest(${first}::int[], ${first + 1}::int[], ${first + 2}::int[]) "
+                "AS m(image_id, group_no, size)"), [image_ids, group_nos, sizes])
+    return (("SELECT json_extract(value, '$[0]') AS image_id, json_extract(value, '$[1]') AS group_no, "
+            "json_extract(value, '$[2]') AS size FROM json_each(?)"),
+            [json.dumps([list(t) for t in zip(image_ids, group_nos, sizes)], separators=(",", ":"))])
+
+
+_ORDER_IMAGE_INSERT = (
+    "INSERT INTO order_image (order_id, group_no, image_id, source_url, file_name, sha256, width, height, format, "
+    "location_count) "
+    "SELECT {p1}, m.group_no, i.id, i.source_url, i.file_name, i.sha256, i.width, i.height, i.format, m.size "
+    "FROM {m} JOIN image i ON i.id = m.image_id WHERE m.size > 0")
+_LOCATION_INSERT = (
+    "INSERT INTO order_image_location (order_id, order_image_id, image_id, image_external_id, product_id, "
+    "product_external_id, variant_external_id, position, is_thumbnail, alt_text) "
+    "SELECT {p1}, oi.id, i.id, i.external_id, i.product_id, p.external_id, i.variant_external_id, "
+    "i.position, i.is_thumbnail, i.alt_text "
+    "FROM {m} JOIN image i ON i.id = m.image_id JOIN product p ON p.id = i.product_id "
+    "JOIN {oi} AND oi.group_no = m.group_no")
+
+
+async def _snapshot(conn, order_id: int, groups) -> None:
+    """OrderImages (one per group, its representative's file) and their locations (every
+    image of the group), set-based: one statement on PostgreSQL, two on SQLite."""
+    sizes = groups.sizes()
+    image_ids = groups.image_ids.tolist()
+    group_nos = np.repeat(np.arange(1, len(groups) + 1), sizes).tolist()
+    rep_sizes = np.zeros(groups.image_ids.size, dtype=np.int64)
+    rep_sizes[groups.starts] = sizes
+    source, params = _mapping_source(conn, image_ids, group_nos, rep_sizes.tolist(), 2)
+    if conn.capabilities.dialect == "postgres":
+        p1 = "CAST($1 AS INTEGER)"
+        sql = (f"WITH m AS ({source}), oi AS ({_ORDER_IMAGE_INSERT.format(p1=p1, m='m')} RETURNING id, group_no) "
+               f"{_LOCATION_INSERT.format(p1=p1, m='m', oi='oi ON TRUE')}")
+        await conn.execute_query(sql, [order_id, *params])
+        return
+    p1 = "CAST(? AS INTEGER)"
+    await conn.execute_query(_ORDER_IMAGE_INSERT.format(p1=p1, m=f"({source}) m"), [order_id, *params])
+    await conn.execute_query(
+        _LOCATION_INSERT.format(p1=p1, m=f"({source}) m", oi=f"order_image oi ON oi.order_id = {p1}"),
+        [order_id, *params, order_id],
+    )
 
 
 async def create(user, store_id: int, spec_id: int, comment: str | None) -> Order:
@@ -123,12 +162,10 @@ async def create(user, store_id: int, spec_id: int, comment: str | None) -> Orde
         from core.errors import ValidationFailed
 
         raise ValidationFailed(errors) if len(errors) > 1 else errors[0]
-    groups = await carts.cart_groups(cart.id) if cart else []
+    groups = await carts.cart_components(cart.id) if cart else None
     if not groups:
         raise EmptyCart("The cart is empty: add images first.", field="input.storeId")
     price = _quote_for(version, len(groups))
-    pairs = [(image_id, n, image_id == g.representative)
-             for n, g in enumerate(groups, start=1) for image_id in g.image_ids]
     async with in_transaction():
         conn = OrderImage._meta.db
         order = await Order.create(
@@ -138,31 +175,7 @@ async def create(user, store_id: int, spec_id: int, comment: str | None) -> Orde
         )
         order.number = number_for(order.id)
         await order.save(update_fields=["number"])
-        pg = conn.capabilities.dialect == "postgres"
-        p1 = "CAST($1 AS INTEGER)" if pg else "CAST(? AS INTEGER)"
-        source, params = _mapping_source(conn, pairs, 2)
-        await conn.execute_query(
-            "INSERT INTO order_image (order_id, group_no, image_id, source_url, file_name, sha256, width, height, "
-            "format, location_count) "
-            f"SELECT {p1}, m.group_no, i.id, i.source_url, i.file_name, i.sha256, i.width, i.height, i.format, 1 "
-            f"FROM ({source}) m JOIN image i ON i.id = m.image_id WHERE m.is_rep",
-            [order.id, *params],
-        )
-        await conn.execute_query(
-            "INSERT INTO order_image_location (order_id, order_image_id, image_id, image_external_id, product_id, "
-            "product_external_id, variant_external_id, position, is_thumbnail, alt_text) "
-            f"SELECT {p1}, oi.id, i.id, i.external_id, i.product_id, p.external_id, i.variant_external_id, "
-            "i.position, i.is_thumbnail, i.alt_text "
-            f"FROM ({source}) m JOIN image i ON i.id = m.image_id JOIN product p ON p.id = i.product_id "
-            f"JOIN order_image oi ON oi.order_id = {p1} AND oi.group_no = m.group_no",
-            [order.id, *params] if pg else [order.id, *params, order.id],
-        )
-        await conn.execute_query(
-            "UPDATE order_image SET location_count = c.n FROM (SELECT order_image_id, COUNT(*) AS n "
-            f"FROM order_image_location WHERE order_id = {p1} GROUP BY order_image_id HAVING COUNT(*) > 1) c "
-            "WHERE order_image.id = c.order_image_id",
-            [order.id],
-        )
+        await _snapshot(conn, order.id, groups)
         await carts.empty(cart)
     await announce(order)
     return order

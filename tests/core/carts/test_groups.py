@@ -81,3 +81,60 @@ def test_grouping_100k_images_is_fast():
     elapsed = time.perf_counter() - t
     assert len(groups) == 90_000
     assert elapsed < 2.0, elapsed
+
+
+def _reference(pictures):
+    """The rules pair by pair (same bytes; or a shared pHash band and near()), joined transitively."""
+    parent: dict[int, int] = {}
+
+    def find(x):
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    def union(a, b):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    reps = []
+    for p in pictures:
+        if p.exact_root != p.image_id:
+            union(p.exact_root, p.image_id)
+        elif p.phash is not None and p.colour_grid and p.width > 0 and p.height > 0:
+            reps.append(p)
+    for n, a in enumerate(reps):
+        for b in reps[n + 1:]:
+            ha, hb = a.phash & grouping._M64, b.phash & grouping._M64
+            if any((ha >> (16 * k)) & 0xFFFF == (hb >> (16 * k)) & 0xFFFF for k in range(grouping.BANDS)) and \
+                    grouping.near(a, b, bytes.fromhex(a.colour_grid), bytes.fromhex(b.colour_grid)):
+                union(a.image_id, b.image_id)
+    by_root: dict[int, list[int]] = {}
+    for p in pictures:
+        by_root.setdefault(find(p.image_id), []).append(p.image_id)
+    return sorted(sorted(ids) for ids in by_root.values())
+
+
+def test_vectorised_grouping_applies_the_pairwise_rules():
+    """group() (numpy) against the rules applied pair by pair, on small random carts full
+    of near misses: pHash 0–3 bits apart, aspect and colour at the thresholds, missing facts."""
+    import random
+
+    rng = random.Random(5)
+    for _ in range(300):
+        ids = rng.sample(range(1, 400), rng.randrange(1, 50))
+        bases = [rng.getrandbits(64) - (1 << 63) for _ in range(4)]
+        pictures = []
+        for i in ids:
+            phash = bases[rng.randrange(4)]
+            for _ in range(rng.randrange(4)):
+                phash ^= 1 << rng.randrange(63)
+            cells = rng.choice([48, 48, 48, 3])
+            grid = bytes(rng.choice([10, 14, 17]) + rng.randrange(3) for _ in range(cells)).hex()
+            root = rng.choice(ids) if rng.random() < 0.2 else i
+            pictures.append(grouping.Picture(i, min(root, i), None if rng.random() < 0.05 else phash,
+                                             None if rng.random() < 0.05 else grid,
+                                             rng.choice([800, 800, 0, 815, 817]), rng.choice([800, 800, 799])))
+        groups = grouping.group(pictures)
+        assert [g.image_ids for g in groups] == _reference(pictures)
+        assert [g.representative for g in groups] == sorted(g.representative for g in groups)
