@@ -48,6 +48,16 @@ async def migrate(db_url: str) -> None:
     await tortoise_migrate(config=tortoise_config(db_url))
 
 
+async def refresh_statistics(*tables: str) -> None:
+    """Let PostgreSQL's planner see that tables grew (a first sync takes them from empty
+    to millions of rows): without it, and without autovacuum, the plans made while they
+    were empty stay — sequential scans — for the rest of the sync. ANALYZE also drops
+    cached plans. Nothing to do on SQLite."""
+    conn = Tortoise.get_connection("default")
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_script("ANALYZE " + ", ".join(f'"{t}"' for t in tables))
+
+
 async def ping() -> None:
     conn = Tortoise.get_connection("default")
     await conn.execute_query("SELECT 1")

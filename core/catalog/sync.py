@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from core import bulk
+from core import bulk, db
 from core.accounts.models import Role, User
 from core.catalog.models import AnalysisStatus, Image, Product
 from core.connectors import ConnectorError, ConnectorErrorCode, ExternalProduct
@@ -201,6 +201,8 @@ async def run_sync(job: Job, progress: Progress) -> None:
             )
             if page.next_cursor is None:
                 break
+            if checkpoint["pages"] & (checkpoint["pages"] - 1) == 0:  # pages 1, 2, 4, 8…: the tables doubled
+                await db.refresh_statistics("product", "image")
             if await progress.cancelled():
                 return
     finally:
