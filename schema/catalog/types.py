@@ -46,7 +46,6 @@ class ProductNode(ModelNode):
                    categories=list(p.categories or []), is_visible=p.is_visible, modified_at=p.modified_at)
 
 
-
 @strawberry.type(description="Where an image sits in the store.")
 class ImageLocation:
     product_id: relay.GlobalID
@@ -103,9 +102,6 @@ class ImageNode(ModelNode):
             ),
             product_pk=i.product_id,
         )
-
-
-
 
 
 @strawberry.type
