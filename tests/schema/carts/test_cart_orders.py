@@ -9,7 +9,7 @@ from strawberry import relay
 
 from core.accounts.models import User
 from core.carts.models import CartItem
-from core.catalog.models import AnalysisStatus, Image
+from core.catalog.models import AnalysisStatus
 from core.orders import services as orders
 from core.orders.models import Order, OrderImage, OrderImageLocation
 from core.orders.states import OrderStatus
@@ -205,7 +205,7 @@ async def test_a_paid_order_locks_its_spec_version_and_an_edit_makes_a_new_one(g
     edit = (await gql(SPEC_UPDATE, {"id": spec["id"], "i": {"shadow": "NONE"}}))["specificationUpdate"]
     assert edit["specification"]["currentVersion"] == {"number": 2, "locked": False,
                                                        "options": {"shadow": "NONE", "retouch": "BASIC"}}
-    kept = await gql(f"query($id: ID!) {{ order(id: $id) {{ specificationVersion {{ number locked options {{ shadow }} }} }} }}",
+    kept = await gql("query($id: ID!) { order(id: $id) { specificationVersion { number locked options { shadow } } } }",
                      {"id": draft["id"]})
     assert kept["order"]["specificationVersion"] == {"number": 1, "locked": True, "options": {"shadow": "DROP"}}
 
