@@ -17,6 +17,7 @@ from api.graphql import PixportGraphQL
 from api.middleware import BodyLimit, RequestContext
 from core import db
 from core.connectors import factories
+from core.payments.models import Provider
 from core.settings import Settings
 from workers import runtime as worker_runtime
 
@@ -48,6 +49,8 @@ def create_app(settings: Settings | None = None, *, manage_runtime: bool = True)
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
             Route("/metrics", metrics.endpoint),
+            Route("/webhooks/stripe", payment_webhook(Provider.STRIPE), methods=["POST"]),
+            Route("/webhooks/paypal", payment_webhook(Provider.PAYPAL), methods=["POST"]),
             *plugin_routes(),
         ],
         middleware=[
@@ -56,6 +59,25 @@ def create_app(settings: Settings | None = None, *, manage_runtime: bool = True)
         ],
         lifespan=lifespan,
     )
+
+
+def payment_webhook(provider: Provider):
+    """A provider's webhook: the raw body is verified and applied once by core.payments;
+    a bad signature, an unknown payment or a wrong amount gets a 400."""
+    from starlette.responses import JSONResponse
+
+    from core.payments import services as payments
+    from core.payments.errors import WebhookRejected
+
+    async def endpoint(request):
+        body = await request.body()
+        try:
+            outcome = await payments.apply_webhook(provider, body, {k.lower(): v for k, v in request.headers.items()})
+        except WebhookRejected as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"status": outcome})
+
+    return endpoint
 
 
 def plugin_routes() -> list:

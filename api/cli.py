@@ -1,4 +1,4 @@
-"""``pixport``: serve, worker, migrate, export-schema, sandbox."""
+"""``pixport``: serve, worker, migrate, export-schema, sandbox, paypal-sandbox."""
 
 from __future__ import annotations
 
@@ -82,6 +82,19 @@ def sandbox(
     import uvicorn
 
     uvicorn.run("plugins.bigcommerce.sandbox.app:create_app", factory=True, host=host, port=port)
+
+
+@app.command("paypal-sandbox")
+def paypal_sandbox(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8430),
+) -> None:
+    """Run the PayPal sandbox (an emulator of PayPal's REST API, in memory). Point Pixport at it with
+    PIXPORT_PAYPAL_API_BASE=http://127.0.0.1:8430, PIXPORT_PAYPAL_CLIENT_ID=sandbox-client-id,
+    PIXPORT_PAYPAL_CLIENT_SECRET=sandbox-client-secret."""
+    import uvicorn
+
+    uvicorn.run("core.payments.paypal_sandbox.app:create_app", factory=True, host=host, port=port)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "core.specs.models",
     "core.carts.models",
     "core.orders.models",
+    "core.payments.models",
 ]
 
 

@@ -28,6 +28,8 @@ from schema.carts.queries import CartQueries
 from schema.orders.mutations import OrderMutations
 from schema.orders.queries import OrderQueries
 from schema.orders.subscriptions import OrderSubscriptions
+from schema.payments.mutations import PaymentMutations
+from schema.payments.queries import PaymentQueries
 from schema.pricing.queries import PricingQueries
 from schema.specs.mutations import SpecificationMutations
 from schema.specs.queries import SpecificationQueries
@@ -46,12 +48,13 @@ class NodeQueries:
 
 @strawberry.type
 class Query(AccountQueries, StoreQueries, CatalogQueries, JobQueries, CartQueries, SpecificationQueries,
-            PricingQueries, OrderQueries, NodeQueries):
+            PricingQueries, OrderQueries, PaymentQueries, NodeQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, StoreMutations, CartMutations, SpecificationMutations, OrderMutations):
+class Mutation(AccountMutations, StoreMutations, CartMutations, SpecificationMutations, OrderMutations,
+               PaymentMutations):
     pass
 
 

@@ -4,6 +4,7 @@ from core.accounts.models import Role
 from core.catalog.models import AnalysisStatus, BackgroundKind
 from core.jobs.models import JobStatus
 from core.orders.states import OrderStatus
+from core.payments.models import PaymentKind, PaymentStatus, Provider
 from core.stores.models import StoreStatus
 from orjson import loads
 from tortoise.fields.base import OnDelete
@@ -44,6 +45,46 @@ class Migration(migrations.Migration):
                 ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'job', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Long work (sync, editing, publishing, mail). This row is the truth about its'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PaymentCustomer',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('provider', fields.CharEnumField(description='STRIPE: STRIPE\nPAYPAL: PAYPAL', enum_type=Provider, max_length=16)),
+                ('provider_ref', fields.CharField(max_length=255)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'payment_customer', 'app': 'models', 'unique_together': (('account', 'provider'),), 'pk_attr': 'id', 'table_description': "The provider's customer for an account (Stripe: ``cus_…``)."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ProviderEvent',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('provider', fields.CharEnumField(description='STRIPE: STRIPE\nPAYPAL: PAYPAL', enum_type=Provider, max_length=16)),
+                ('event_id', fields.CharField(max_length=255)),
+                ('event_type', fields.CharField(max_length=100)),
+                ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'provider_event', 'app': 'models', 'unique_together': (('provider', 'event_id'),), 'pk_attr': 'id', 'table_description': 'A webhook event applied once: a replay finds its id here.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='SavedCard',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='saved_cards', on_delete=OnDelete.CASCADE)),
+                ('provider', fields.CharEnumField(default=Provider.STRIPE, description='STRIPE: STRIPE\nPAYPAL: PAYPAL', enum_type=Provider, max_length=16)),
+                ('provider_ref', fields.CharField(max_length=255)),
+                ('brand', fields.CharField(default='', max_length=32)),
+                ('last4', fields.CharField(default='', max_length=4)),
+                ('exp_month', fields.IntField(default=0)),
+                ('exp_year', fields.IntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'saved_card', 'app': 'models', 'unique_together': (('provider', 'provider_ref'),), 'indexes': [Index(fields=['account_id', 'id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -136,6 +177,30 @@ class Migration(migrations.Migration):
                 ('cancelled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'orders', 'app': 'models', 'indexes': [Index(fields=['account_id', 'status', 'id']), Index(fields=['account_id', 'id'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Payment',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('order', fields.ForeignKeyField('models.Order', source_field='order_id', db_constraint=True, to_field='id', related_name='payments', on_delete=OnDelete.CASCADE)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='payments', on_delete=OnDelete.CASCADE)),
+                ('provider', fields.CharEnumField(description='STRIPE: STRIPE\nPAYPAL: PAYPAL', enum_type=Provider, max_length=16)),
+                ('kind', fields.CharEnumField(default=PaymentKind.CHARGE, description='CHARGE: CHARGE\nREFUND: REFUND', enum_type=PaymentKind, max_length=16)),
+                ('provider_ref', fields.CharField(null=True, max_length=255)),
+                ('capture_ref', fields.CharField(null=True, max_length=255)),
+                ('amount', fields.BigIntField()),
+                ('currency', fields.CharField(max_length=3)),
+                ('status', fields.CharEnumField(default=PaymentStatus.PENDING, description='PENDING: PENDING\nREQUIRES_ACTION: REQUIRES_ACTION\nSUCCEEDED: SUCCEEDED\nFAILED: FAILED\nREFUNDED: REFUNDED', enum_type=PaymentStatus, max_length=24)),
+                ('idempotency_key', fields.CharField(unique=True, max_length=128)),
+                ('save_card', fields.BooleanField(default=False)),
+                ('saved_card', fields.ForeignKeyField('models.SavedCard', source_field='saved_card_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL)),
+                ('refund_of', fields.ForeignKeyField('models.Payment', source_field='refund_of_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('failure_message', fields.CharField(default='', max_length=500)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'payment', 'app': 'models', 'indexes': [Index(fields=['order_id', 'id']), Index(fields=['provider', 'provider_ref'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -212,7 +212,15 @@ async def approve(user, order_id: int) -> Order:
 
 
 async def cancel(user, order_id: int) -> Order:
-    return await transition(await get_for_user(user, order_id), OrderStatus.CANCELLED)
+    """Cancel an unpaid order; a paid one (not yet published) is refunded in full
+    through the provider it was paid with, and becomes REFUNDED."""
+    from core.payments import services as payments  # payments build on orders, not the reverse
+
+    order = await get_for_user(user, order_id)
+    if can_move(order.status, OrderStatus.REFUNDED) and await payments.refundable(order):
+        await payments.refund_order(order)
+        return await transition(order, OrderStatus.REFUNDED)
+    return await transition(order, OrderStatus.CANCELLED)
 
 
 async def requote_unpaid(version_id: int) -> None:

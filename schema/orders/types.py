@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -21,6 +22,9 @@ from schema.pagination import Edge, keyset_page
 from schema.pricing.types import PriceQuoteType
 from schema.specs.types import SpecificationNode, SpecificationVersionType
 from schema.stores.types import StoreNode
+
+if TYPE_CHECKING:
+    from schema.payments.types import PaymentNode
 
 OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
 
@@ -138,6 +142,12 @@ class OrderNode(ModelNode):
             edges=[Edge(cursor=c, node=OrderImageNode.from_model(r)) for r, c in zip(page.rows, page.cursors)],
             page_info=page.page_info(), total_count=self.image_count,
         )
+
+    @strawberry.field(description="The order's charges and refunds, oldest first.")
+    async def payments(self) -> list[Annotated["PaymentNode", strawberry.lazy("schema.payments.types")]]:
+        from schema.payments.types import payments_of_order
+
+        return await payments_of_order(self.id)
 
     @classmethod
     def visible(cls, user):

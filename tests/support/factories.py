@@ -62,3 +62,38 @@ async def make_duplicates(images: list[Image]) -> None:
     e.phash = c.phash
     e.colour_grid = bytes((x + 128) % 256 for x in bytes.fromhex(c.colour_grid)).hex()
     await Image.bulk_update(images, fields=["sha256", "phash", "colour_grid", "width", "height"])
+
+
+def _gid(kind: str, pk: int) -> str:
+    from strawberry import relay
+
+    return str(relay.GlobalID(kind, str(pk)))
+
+
+async def make_order(gql, token: str, account_id: int, *, approve: bool = True, images: int = 3,
+                     external_id: str | None = None) -> dict:
+    """An order made the way a merchant makes one (cart, specification, orderCreate,
+    orderApprove): AWAITING_PAYMENT, or DRAFT with ``approve=False``. Returns
+    ``{"id", "pk", "total", "currency"}``."""
+    store = await make_store(account_id, external_id=external_id or f"shop{account_id}")
+    catalog = await make_catalog(store, products=images, images_per_product=1)
+    err = "errors { code field message }"
+    added = await gql(f"""mutation($s: ID!, $ids: [ID!]!) {{ cartAddImages(storeId: $s, imageIds: $ids) {{ {err} }} }}""",
+                      {"s": _gid("Store", store.id), "ids": [_gid("Image", i.id) for i in catalog]}, token=token)
+    assert added["cartAddImages"]["errors"] == []
+    spec = (await gql(f"""mutation($i: SpecificationInput!) {{ specificationCreate(input: $i) {{
+        specification {{ id }} {err} }} }}""", {"i": {"name": "White"}}, token=token))["specificationCreate"]
+    created = (await gql(f"""mutation($i: OrderCreateInput!) {{ orderCreate(input: $i) {{
+        order {{ id quote {{ total {{ amount currency }} }} }} {err} }} }}""",
+                         {"i": {"storeId": _gid("Store", store.id), "specificationId": spec["specification"]["id"]}},
+                         token=token))["orderCreate"]
+    assert created["errors"] == [], created["errors"]
+    order = created["order"]
+    if approve:
+        approved = (await gql(f"""mutation($id: ID!) {{ orderApprove(id: $id) {{ {err} }} }}""",
+                              {"id": order["id"]}, token=token))["orderApprove"]
+        assert approved["errors"] == []
+    from strawberry import relay
+
+    return {"id": order["id"], "pk": int(relay.GlobalID.from_id(order["id"]).node_id),
+            "total": order["quote"]["total"]["amount"], "currency": order["quote"]["total"]["currency"]}
