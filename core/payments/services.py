@@ -60,10 +60,13 @@ async def _open_attempt(user, order_id: int, provider: Provider, *, save_card: b
     async with in_transaction():
         order = await Order.select_for_update().get(id=order.id)
         _check_payable(order)
-        charges = Payment.filter(order_id=order.id, kind=PaymentKind.CHARGE)
-        if await charges.filter(status=PaymentStatus.SUCCEEDED).exists():
+        # One read: a charge may go from PENDING to SUCCEEDED meanwhile (its confirmation
+        # does not lock the order), and two reads could miss it in both states.
+        live = await Payment.filter(order_id=order.id, kind=PaymentKind.CHARGE,
+                                    status__in=[*OPEN, PaymentStatus.SUCCEEDED]).order_by("-id")
+        if any(p.status == PaymentStatus.SUCCEEDED for p in live):
             raise PaymentInProgress("The order is paid already.", field="orderId")
-        current = await charges.filter(status__in=list(OPEN)).order_by("-id").first()
+        current = live[0] if live else None
         money = money_of(order)
         if current is not None:
             same = (current.amount, current.currency) == (money.amount, money.currency)
@@ -224,11 +227,10 @@ async def mark_succeeded(payment: Payment, payment_method_ref: str | None) -> No
         return  # applied already
     payment.status = PaymentStatus.SUCCEEDED
     order = await Order.get(id=payment.order_id)
-    other_paid = await Payment.filter(order_id=order.id, kind=PaymentKind.CHARGE, status=PaymentStatus.SUCCEEDED
-                                      ).exclude(id=payment.id).exists()
     matches = (payment.amount, payment.currency) == (int(order.total_amount), order.currency.upper())
     paid = False
-    if matches and not other_paid and order.status == OrderStatus.AWAITING_PAYMENT:
+    # the conditional move in transition() lets one charge pay the order; any other is refunded
+    if matches and order.status == OrderStatus.AWAITING_PAYMENT:
         try:
             await orders.transition(order, OrderStatus.IN_PRODUCTION)
             paid = True

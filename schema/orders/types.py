@@ -144,10 +144,10 @@ class OrderNode(ModelNode):
         )
 
     @strawberry.field(description="The order's charges and refunds, oldest first.")
-    async def payments(self) -> list[Annotated["PaymentNode", strawberry.lazy("schema.payments.types")]]:
+    async def payments(self, info: Info) -> list[Annotated["PaymentNode", strawberry.lazy("schema.payments.types")]]:
         from schema.payments.types import payments_of_order
 
-        return await payments_of_order(self.id)
+        return await payments_of_order(info, self.id)
 
     @classmethod
     def visible(cls, user):
