@@ -117,6 +117,10 @@ class PayPalProvider:
     async def resume(self, provider_ref: str) -> ChargeResult:
         return self._order_result(await self._call("GET", f"/v2/checkout/orders/{provider_ref}"))
 
+    async def cancel(self, provider_ref: str) -> None:
+        """Nothing to do: an approved PayPal order is only charged by Pixport's capture, and a
+        replaced attempt is never captured (an uncaptured order expires at PayPal)."""
+
     async def capture(self, *, provider_ref: str, idempotency_key: str) -> ChargeResult:
         current = await self._call("GET", f"/v2/checkout/orders/{provider_ref}")
         if current.get("status") in ("CREATED", "SAVED", "PAYER_ACTION_REQUIRED"):

@@ -76,6 +76,8 @@ class PaymentProvider(Protocol):
 
     async def capture(self, *, provider_ref: str, idempotency_key: str) -> ChargeResult: ...  # PayPal
 
+    async def cancel(self, provider_ref: str) -> None: ...  # an open attempt that was replaced
+
     async def verify_event(self, body: bytes, headers: dict[str, str]) -> ProviderEventData: ...
 
 

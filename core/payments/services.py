@@ -49,14 +49,23 @@ def _check_payable(order: Order, field: str = "orderId") -> None:
     raise PaymentInProgress(f"The order is {order.status.value}: it is paid already.", field=field)
 
 
+def _method(provider: Provider, saved_card_id: int | None) -> str:
+    return "paypal" if provider == Provider.PAYPAL else ("saved_card" if saved_card_id else "card")
+
+
 async def _open_attempt(user, order_id: int, provider: Provider, *, save_card: bool = False,
                         saved_card: SavedCard | None = None,
-                        reuse_open_card: bool = False) -> tuple[Payment, bool, Order]:
-    """The order's attempt: a new PENDING payment (True), or, for a card payment started
-    twice, the open one (False). The order's row is locked while deciding, so that of
-    simultaneous requests exactly one opens an attempt."""
+                        reuse_open: bool = False) -> tuple[Payment, bool, Order]:
+    """The order's attempt: a new PENDING payment (True), or, for the same way of paying
+    started twice, the open one (False). The order's row is locked while deciding, so
+    that of simultaneous requests exactly one opens an attempt. An open attempt another
+    way (the merchant left PayPal for a card), or one waiting for 3-D Secure, is replaced:
+    it is failed here and cancelled at its provider (should it succeed all the same, its
+    confirmation finds the order paid or the attempt replaced, and refunds it)."""
     order = await orders.get_for_user(user, order_id, field="orderId")
     _check_payable(order)
+    requested = _method(provider, saved_card.id if saved_card else None)
+    replaced = None
     async with in_transaction():
         order = await Order.select_for_update().get(id=order.id)
         _check_payable(order)
@@ -70,27 +79,39 @@ async def _open_attempt(user, order_id: int, provider: Provider, *, save_card: b
         money = money_of(order)
         if current is not None:
             same = (current.amount, current.currency) == (money.amount, money.currency)
-            if (reuse_open_card and same and current.provider == provider and current.saved_card_id is None
-                    and current.provider_ref is not None):
+            method = _method(current.provider, current.saved_card_id)
+            if reuse_open and same and method == requested and current.provider_ref is not None:
                 return current, False, order
-            if same:
+            # an attempt whose provider call is under way (no provider id yet) is never replaced
+            replaceable = current.provider_ref is not None and (
+                method != requested or current.status == PaymentStatus.REQUIRES_ACTION)
+            if same and not replaceable:
                 raise PaymentInProgress("A payment of this order is already in progress.", field="orderId")
-            # the order was re-quoted since: that attempt can no longer pay it
+            reason = "Replaced by another payment attempt." if same else "The order's total changed."
             await Payment.filter(id=current.id, status__in=list(OPEN)).update(
-                status=PaymentStatus.FAILED, failure_message="The order's total changed.", updated_at=utcnow())
+                status=PaymentStatus.FAILED, failure_message=reason, updated_at=utcnow())
+            replaced = current
         attempt = await Payment.filter(order_id=order.id).count() + 1
         payment = await Payment.create(
             order_id=order.id, account_id=order.account_id, provider=provider, kind=PaymentKind.CHARGE,
             amount=money.amount, currency=money.currency, idempotency_key=f"order-{order.id}-attempt-{attempt}",
             save_card=save_card, saved_card_id=saved_card.id if saved_card else None)
+    if replaced is not None and replaced.provider_ref:
+        try:
+            await providers.get(replaced.provider).cancel(replaced.provider_ref)
+        except Exception:  # noqa: BLE001 - a late success of it is refunded
+            log.warning("could not cancel replaced payment %s", replaced.id)
     return payment, True, order
 
 
 async def _record(payment: Payment, result: ChargeResult) -> None:
+    if result.status == PaymentStatus.SUCCEEDED:
+        # through mark_succeeded, which sets the provider id with the status in one statement:
+        # an open attempt with a provider id may be replaced, a succeeded one must not be
+        payment.provider_ref = result.provider_ref or payment.provider_ref
+        return
     changes = {"provider_ref": result.provider_ref or payment.provider_ref, "updated_at": utcnow(),
-               "failure_message": result.failure_message[:500]}
-    if result.status != PaymentStatus.SUCCEEDED:  # success goes through mark_succeeded
-        changes["status"] = result.status
+               "failure_message": result.failure_message[:500], "status": result.status}
     await Payment.filter(id=payment.id, status__in=list(OPEN)).update(**changes)
     for name, value in changes.items():
         setattr(payment, name, value)
@@ -123,7 +144,7 @@ async def card_start(user, order_id: int, save_card: bool) -> tuple[Payment, str
     stripe = providers.stripe()
     customer = await customer_ref(user)
     payment, new, order = await _open_attempt(user, order_id, Provider.STRIPE, save_card=save_card,
-                                              reuse_open_card=True)
+                                              reuse_open=True)
     if not new:
         result = await stripe.resume(payment.provider_ref)
         return payment, result.client_secret
@@ -221,8 +242,10 @@ async def saved_card_delete(user, card_id: int) -> SavedCard:
 async def mark_succeeded(payment: Payment, payment_method_ref: str | None) -> None:
     """The provider confirmed the charge: the order goes to production (once, whatever
     else arrived before); a charge that can no longer pay its order is refunded."""
-    moved = await Payment.filter(id=payment.id, status__in=[*OPEN, PaymentStatus.FAILED]).update(
-        status=PaymentStatus.SUCCEEDED, failure_message="", updated_at=utcnow())
+    changes = {"status": PaymentStatus.SUCCEEDED, "failure_message": "", "updated_at": utcnow()}
+    if payment.provider_ref:
+        changes["provider_ref"] = payment.provider_ref
+    moved = await Payment.filter(id=payment.id, status__in=[*OPEN, PaymentStatus.FAILED]).update(**changes)
     if not moved:
         return  # applied already
     payment.status = PaymentStatus.SUCCEEDED
@@ -240,6 +263,14 @@ async def mark_succeeded(payment: Payment, payment_method_ref: str | None) -> No
         log.warning("payment %s cannot pay order %s (%s): refunding it", payment.id, order.id, order.status.value)
         await refund_payment(payment)
         return
+    for other in await Payment.filter(order_id=order.id, kind=PaymentKind.CHARGE, status__in=list(OPEN)):
+        # attempts left open (another tab, another way) can no longer pay the order
+        await mark_failed(other, "Another payment paid the order.")
+        if other.provider_ref:
+            try:
+                await providers.get(other.provider).cancel(other.provider_ref)
+            except Exception:  # noqa: BLE001 - a late success of it is refunded
+                log.warning("could not cancel payment %s", other.id)
     if payment.save_card and payment_method_ref:
         try:
             customer = await PaymentCustomer.get(account_id=payment.account_id, provider=payment.provider)
@@ -327,6 +358,7 @@ async def apply_webhook(provider: Provider, body: bytes, headers: dict[str, str]
     try:
         if payment.provider_ref is None and event.provider_ref:
             await Payment.filter(id=payment.id, provider_ref=None).update(provider_ref=event.provider_ref)
+            payment.provider_ref = event.provider_ref
         if payment.capture_ref is None and event.capture_ref and event.kind == "succeeded":
             await Payment.filter(id=payment.id, capture_ref=None).update(capture_ref=event.capture_ref)
             payment.capture_ref = event.capture_ref
@@ -374,7 +406,7 @@ async def send_receipt(order: Order, payment: Payment) -> None:
 async def paypal_start(user, order_id: int) -> tuple[Payment, str | None]:
     """A PayPal order for the order's total; the buyer approves it at ``approveUrl``."""
     paypal = providers.paypal()
-    payment, new, order = await _open_attempt(user, order_id, Provider.PAYPAL, reuse_open_card=True)
+    payment, new, order = await _open_attempt(user, order_id, Provider.PAYPAL, reuse_open=True)
     if not new:
         return payment, (await paypal.resume(payment.provider_ref)).approve_url
     try:

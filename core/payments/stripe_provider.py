@@ -76,6 +76,13 @@ class StripeProvider:
     async def resume(self, provider_ref: str) -> ChargeResult:
         return _pi_result(await self.client.v1.payment_intents.retrieve_async(provider_ref))
 
+    async def cancel(self, provider_ref: str) -> None:
+        """Cancel a PaymentIntent that was replaced; one that already succeeded stays (and is refunded)."""
+        try:
+            await self.client.v1.payment_intents.cancel_async(provider_ref)
+        except stripe.InvalidRequestError as exc:
+            log.info("PaymentIntent not cancelled: %s", exc.user_message)
+
     async def charge_saved(self, *, payment_id: int, order_id: int, money: Money, customer_ref: str,
                            payment_method_ref: str, idempotency_key: str) -> ChargeResult:
         params = {"amount": money.amount, "currency": money.currency.lower(), "payment_method_types": ["card"],

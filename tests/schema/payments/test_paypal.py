@@ -12,7 +12,8 @@ from core.orders.states import OrderStatus
 from core.payments.models import Payment, PaymentKind, PaymentStatus, ProviderEvent, Provider
 from tests.support.servers import wait_until
 
-pytestmark = pytest.mark.filterwarnings("ignore:Unsupported scheme type")  # openapi-core and PayPal's OAuth2
+pytestmark = [pytest.mark.filterwarnings("ignore:Unsupported scheme type"),  # openapi-core and PayPal's OAuth2
+              pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes")]  # stripe on httpx
 
 ERR = "errors { code field message }"
 PAYMENT = "id provider kind status amount { amount currency } failureMessage"
@@ -113,3 +114,20 @@ async def test_token_is_renewed_when_paypal_revokes_it(gql, paypal, ann_pp):
     payment = await Payment.get(order_id=order["pk"])
     resumed = await paypal.provider.resume(payment.provider_ref)
     assert resumed.approve_url and paypal.provider.tokens_fetched == 2
+
+
+async def test_leaving_paypal_for_a_card_replaces_the_paypal_attempt(gql, paypal, browser, ann):
+    order = ann["order"]
+    started = (await gql(START, {"o": order["id"]}))["paymentPaypalStart"]
+    card = (await gql("""mutation($o: ID!) { paymentCardStart(orderId: $o) { clientSecret errors { code } } }""",
+                      {"o": order["id"]}))["paymentCardStart"]
+    assert card["errors"] == [] and card["clientSecret"]
+    await paypal.approve(started["approveUrl"])  # the buyer's old PayPal tab approves anyway
+    late = (await gql(CAPTURE, {"o": order["id"]}))["paymentPaypalCapture"]
+    assert late["errors"][0]["code"] == "INVALID_TRANSITION"  # never captured: no PayPal charge
+    await browser.pay(card["clientSecret"])
+    await wait_until(lambda: ProviderEvent.filter(event_type="payment_intent.succeeded").exists())
+    assert await status_of(order["pk"]) == OrderStatus.IN_PRODUCTION
+    assert sorted((await Payment.filter(order_id=order["pk"]).values_list("provider", "status"))) == [
+        (Provider.PAYPAL, PaymentStatus.FAILED), (Provider.STRIPE, PaymentStatus.SUCCEEDED)]
+    assert not await paypal.deliveries("PAYMENT.CAPTURE.COMPLETED")
