@@ -180,6 +180,7 @@ async def test_signed_webhooks_bad_signature_replay_unknown_mismatch_and_order_o
     and signed with Stripe's own scheme."""
     order = ann["order"]
     started = (await gql(CARD_START, {"o": order["id"]}))["paymentCardStart"]
+    assert started["errors"] == []
     payment = await Payment.get(order_id=order["pk"])
     pi = payment.provider_ref
     url = "/webhooks/stripe"
