@@ -4,15 +4,12 @@ with it against PayPal's OpenAPI files (``shared/specs/paypal``)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import parse_qsl
 
 import httpx
 from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from tests.support.openapi import to_openapi
 from tests.support.paths import SHARED
 
 SPEC_HOST = "https://api-m.sandbox.paypal.com"
@@ -29,24 +26,6 @@ def spec_for(path: str) -> str | None:
     return next((name for prefix, name in SPECS.items() if path.startswith(prefix)), None)
 
 
-@dataclass
-class OARequest:
-    host_url: str
-    path: str
-    method: str
-    parameters: RequestParameters
-    body: bytes | None
-    content_type: str
-
-
-@dataclass
-class OAResponse:
-    status_code: int
-    headers: Headers
-    content_type: str
-    data: bytes
-
-
 def validate_exchange(request: httpx.Request, response: httpx.Response) -> bool:
     """Raises AssertionError when the request or the response breaks PayPal's spec;
     False when no spec covers the path (the OAuth token)."""
@@ -54,13 +33,7 @@ def validate_exchange(request: httpx.Request, response: httpx.Response) -> bool:
     if name is None:
         return False
     oa = openapi(name)
-    query = request.url.query.decode() if isinstance(request.url.query, bytes) else request.url.query
-    req = OARequest(host_url=SPEC_HOST, path=request.url.path, method=request.method.lower(),
-                    parameters=RequestParameters(query=ImmutableMultiDict(parse_qsl(query)),
-                                                 header=Headers(dict(request.headers)), cookie=ImmutableMultiDict()),
-                    body=request.content or None, content_type=request.headers.get("content-type", ""))
-    resp = OAResponse(response.status_code, Headers(dict(response.headers)),
-                      response.headers.get("content-type", ""), response.content)
+    req, resp = to_openapi(request, response, SPEC_HOST)
     try:
         # Spec flaw: verify-webhook-signature must carry the event exactly as delivered, but the
         # spec marks every field of that event readOnly, so its request body is not checked.

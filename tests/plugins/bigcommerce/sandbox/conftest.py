@@ -19,7 +19,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -27,17 +26,16 @@ import pytest_asyncio
 import uvicorn
 import yaml
 from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_schema_validator import OAS30Validator
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from plugins.bigcommerce.sandbox.app import create_app
 
+from tests.support.openapi import to_openapi
 from tests.support.paths import SHARED
 
 SPECS = SHARED / "specs" / "bigcommerce"
@@ -134,37 +132,6 @@ def spec_for(path: str) -> str | None:
     return None
 
 
-@dataclass
-class OARequest:
-    host_url: str
-    path: str
-    method: str
-    parameters: RequestParameters
-    body: bytes | None
-    content_type: str
-
-
-@dataclass
-class OAResponse:
-    status_code: int
-    headers: Headers
-    content_type: str
-    data: bytes
-
-
-def to_openapi(request: httpx.Request, response: httpx.Response) -> tuple[OARequest, OAResponse]:
-    req = OARequest(
-        host_url=SPEC_HOST, path=request.url.path, method=request.method.lower(),
-        parameters=RequestParameters(query=ImmutableMultiDict(parse_qsl(request.url.query.decode()
-                                                                         if isinstance(request.url.query, bytes)
-                                                                         else request.url.query)),
-                                     header=Headers(dict(request.headers)), cookie=ImmutableMultiDict()),
-        body=request.content or None, content_type=request.headers.get("content-type", ""))
-    resp = OAResponse(response.status_code, Headers(dict(response.headers)),
-                      response.headers.get("content-type", ""), response.content)
-    return req, resp
-
-
 class SpecViolation(AssertionError):
     pass
 
@@ -175,7 +142,7 @@ def validate_exchange(request: httpx.Request, response: httpx.Response) -> bool:
     if name is None:
         return False
     oa, raw = openapi(name)
-    req, resp = to_openapi(request, response)
+    req, resp = to_openapi(request, response, SPEC_HOST)
     try:
         oa.validate_response(req, resp)
     except (ResponseNotFound, MediaTypeNotFound):
