@@ -91,6 +91,3 @@ class Settings(BaseSettings):
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
 
-
-def load_settings(**overrides) -> Settings:
-    return Settings(**overrides)

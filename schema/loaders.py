@@ -19,3 +19,19 @@ def loader(info: Info, name: str, model: type[Model], key: str = "id") -> DataLo
 
         loaders[name] = DataLoader(load_fn=load)
     return loaders[name]
+
+
+def many_loader(info: Info, name: str, model: type[Model], key: str) -> DataLoader:
+    """The request's ``<Models>By<Key>`` loader: every row whose ``key`` is the given
+    value, in id order — one query for a page of parents."""
+    loaders = info.context.loaders
+    if name not in loaders:
+
+        async def load(keys: list) -> list[list]:
+            found: dict = {k: [] for k in keys}
+            for row in await model.filter(**{f"{key}__in": keys}).order_by("id"):
+                found[getattr(row, key)].append(row)
+            return [found[k] for k in keys]
+
+        loaders[name] = DataLoader(load_fn=load)
+    return loaders[name]

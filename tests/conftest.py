@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -168,10 +167,6 @@ async def gql(server, clean_db):
     async with httpx.AsyncClient(base_url=server, timeout=30) as http:
         yield GraphQLClient(http, server)
 
-
-@pytest.fixture
-def data_dir(settings) -> Path:
-    return settings.data_dir
 
 
 @pytest.fixture(scope="session")

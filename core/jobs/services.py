@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from core import runtime
-from core.errors import NotFound, PermissionDenied
+from core.errors import InvalidTransition, NotFound
 from core.jobs.models import FINAL_STATUSES, Job, JobStatus
 from core.timeutil import utcnow
 
@@ -59,7 +59,7 @@ def can_see(user, job: Job) -> bool:
 async def cancel(user, job_id: int) -> Job:
     job = await get_for_user(user, job_id)
     if job.status in FINAL_STATUSES:
-        raise PermissionDenied("The job has already ended.", field="id")
+        raise InvalidTransition("The job has already ended.", field="id")
     job.status = JobStatus.CANCELLED
     job.finished_at = utcnow()
     await job.save(update_fields=["status", "finished_at"])

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
-from strawberry.dataloader import DataLoader
 
 from core.catalog.models import Image
 from core.orders import services
@@ -17,7 +15,7 @@ from core.stores.models import Store
 from schema.base import ModelNode
 from schema.catalog.types import ImageNode
 from schema.context import Info
-from schema.loaders import loader
+from schema.loaders import loader, many_loader
 from schema.pagination import Edge, keyset_page
 from schema.pricing.types import PriceQuoteType
 from schema.specs.types import SpecificationNode, SpecificationVersionType
@@ -27,20 +25,6 @@ if TYPE_CHECKING:
     from schema.payments.types import PaymentNode
 
 OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
-
-
-def _locations_loader(info: Info) -> DataLoader:
-    """OrderImageLocationsByOrderImage: one query for a page of order images."""
-    loaders = info.context.loaders
-    if "order_image_locations" not in loaders:
-        async def load(keys: list[int]) -> list[list[OrderImageLocation]]:
-            found: dict[int, list] = defaultdict(list)
-            for row in await OrderImageLocation.filter(order_image_id__in=keys).order_by("id"):
-                found[row.order_image_id].append(row)
-            return [found.get(k, []) for k in keys]
-
-        loaders["order_image_locations"] = DataLoader(load_fn=load)
-    return loaders["order_image_locations"]
 
 
 @strawberry.type(description="A place in the store where a picture of the group sat when the order was made.")
@@ -77,7 +61,9 @@ class OrderImageNode(ModelNode):
 
     @strawberry.field(description="Every place the edited picture goes.")
     async def locations(self, info: Info) -> list[OrderImageLocationType]:
-        rows = await _locations_loader(info).load(self.id)
+        rows = await many_loader(
+            info, "order_image_locations_by_order_image", OrderImageLocation, "order_image_id"
+        ).load(self.id)
         return [OrderImageLocationType(
             product_id=relay.GlobalID("Product", str(r.product_id)), product_external_id=r.product_external_id,
             image_external_id=r.image_external_id, variant_external_id=r.variant_external_id, position=r.position,

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 
 import strawberry
 from strawberry import relay
-from strawberry.dataloader import DataLoader
 
 from core.payments import services
 from core.payments.models import Payment, PaymentKind, PaymentStatus, Provider, SavedCard
 from schema.base import ModelNode, Money
+from schema.loaders import many_loader
 
 PaymentProviderEnum = strawberry.enum(Provider, name="PaymentProvider")
 PaymentKindEnum = strawberry.enum(PaymentKind, name="PaymentKind")
@@ -55,19 +54,5 @@ class SavedCardNode(ModelNode):
         return cls(id=c.id, brand=c.brand, last4=c.last4, exp_month=c.exp_month, exp_year=c.exp_year)
 
 
-def _payments_loader(info):
-    """PaymentsByOrder: one query for a page of orders."""
-    loaders = info.context.loaders
-    if "payments_by_order" not in loaders:
-        async def load(keys: list[int]) -> list[list[Payment]]:
-            found: dict[int, list] = defaultdict(list)
-            for row in await Payment.filter(order_id__in=keys).order_by("id"):
-                found[row.order_id].append(row)
-            return [found.get(k, []) for k in keys]
-
-        loaders["payments_by_order"] = DataLoader(load_fn=load)
-    return loaders["payments_by_order"]
-
-
 async def payments_of_order(info, order_id: int) -> list[PaymentNode]:
-    return [PaymentNode.from_model(p) for p in await _payments_loader(info).load(order_id)]
+    return [PaymentNode.from_model(p) for p in await many_loader(info, "payments_by_order", Payment, "order_id").load(order_id)]

@@ -447,7 +447,9 @@ async def delete_product(request: Request, store: Store):
 
 # ---- images -----------------------------------------------------------------------------
 
-async def list_images(request: Request, store: Store):
+def _product_sublist(request: Request, store: Store, rows_of, to_json):
+    """A paged list under one product (its images, its variants): the same parameters,
+    errors and envelope as BigCommerce gives both."""
     pid = _pid(request)
     if pid is None or not store.exists(pid):
         return not_found_product()
@@ -456,11 +458,15 @@ async def list_images(request: Request, store: Store):
     except BadParam as e:
         return error(e.status, e.title, e.errors)
     include_fields, exclude_fields = field_filter(request.query_params)
-    imgs = store.sorted_images(pid)
-    chunk = imgs[(page - 1) * limit: page * limit]
+    rows = rows_of(pid)
+    chunk = rows[(page - 1) * limit: page * limit]
+    data = [trim(to_json(r), include_fields, exclude_fields, ("id", "product_id")) for r in chunk]
+    return json_response({"data": data, "meta": pagination(len(rows), len(data), page, limit)})
+
+
+async def list_images(request: Request, store: Store):
     base = base_url(request)
-    data = [trim(image_json(base, store, r), include_fields, exclude_fields, ("id", "product_id")) for r in chunk]
-    return json_response({"data": data, "meta": pagination(len(imgs), len(data), page, limit)})
+    return _product_sublist(request, store, store.sorted_images, lambda r: image_json(base, store, r))
 
 
 def _image(request: Request, store: Store) -> ImageRec | None:
@@ -597,18 +603,8 @@ async def delete_image(request: Request, store: Store):
 # ---- variants ---------------------------------------------------------------------------
 
 async def list_variants(request: Request, store: Store):
-    pid = _pid(request)
-    if pid is None or not store.exists(pid):
-        return not_found_product()
-    try:
-        page, limit = page_params(request.query_params)
-    except BadParam as e:
-        return error(e.status, e.title, e.errors)
-    include_fields, exclude_fields = field_filter(request.query_params)
-    vs = variants_json(base_url(request), store, pid)
-    chunk = vs[(page - 1) * limit: page * limit]
-    data = [trim(v, include_fields, exclude_fields, ("id", "product_id")) for v in chunk]
-    return json_response({"data": data, "meta": pagination(len(vs), len(data), page, limit)})
+    base = base_url(request)
+    return _product_sublist(request, store, lambda pid: variants_json(base, store, pid), lambda v: v)
 
 
 async def create_variant_image(request: Request, store: Store):
