@@ -14,6 +14,7 @@ from core.events.bus import EventBus
 from core.jobs.queue import JobQueue
 from core.notifications.mailer import Mailer
 from core.settings import Settings
+from core.storage.blobs import BlobStore
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Runtime:
     queue: JobQueue
     bus: EventBus
     mailer: Mailer
+    blobs: BlobStore
 
 
 _current: Runtime | None = None

@@ -11,6 +11,7 @@ from core.jobs.queue import ArqJobQueue
 from core.notifications.mailer import EmlFolderMailer, SmtpMailer
 from core.runtime import Runtime
 from core.settings import Settings
+from core.storage.blobs import LocalBlobStore
 from workers.embedded import EmbeddedJobQueue
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         bus=RedisEventBus(redis_url, settings.redis_namespace) if redis_url else MemoryEventBus(),
         mailer=SmtpMailer(settings.smtp_url.get_secret_value()) if settings.smtp_url else EmlFolderMailer(settings.mail_dir),
+        blobs=LocalBlobStore(settings.blob_dir),
     )
 
 
@@ -35,6 +37,7 @@ async def start(settings: Settings, *, open_db: bool = True) -> Runtime:
         await db.open_db(settings.db_url)
     rt = build_runtime(settings)
     runtime.install(rt)
+    await rt.blobs.start()
     await rt.bus.start()
     await rt.queue.start()
     log.info(
@@ -48,6 +51,7 @@ async def start(settings: Settings, *, open_db: bool = True) -> Runtime:
 async def stop(rt: Runtime, *, close_db: bool = True) -> None:
     await rt.queue.stop()
     await rt.bus.stop()
+    await rt.blobs.stop()
     runtime.install(None)
     if close_db:
         await db.close_db()

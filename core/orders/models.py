@@ -50,6 +50,10 @@ class OrderImage(Model):
     height = fields.IntField(default=0)
     format = fields.CharField(max_length=16, null=True)
     location_count = fields.IntField(default=1)
+    # Production (core/production): the original at full size and the validated result, as BlobStore keys.
+    original_key = fields.CharField(max_length=100, null=True)
+    result_key = fields.CharField(max_length=100, null=True)  # set only once the result passed the validator
+    result_format = fields.CharField(max_length=8, null=True)
 
     class Meta:
         table = "order_image"
