@@ -16,8 +16,6 @@ from core.orders.models import Order
 from core.orders.states import OrderStatus
 from core.payments import settings as payment_settings
 from core.payments.models import Payment, PaymentStatus
-from tests.schema.payments.conftest import (  # noqa: F401  (fixtures: a merchant with an order awaiting payment)
-    _merchant, ann, browser, localstripe_url, payment_config, paypal_sandbox)
 from tests.support.servers import wait_until
 
 CARD_START = """mutation($o: ID!, $save: Boolean) { paymentCardStart(orderId: $o, saveCard: $save) {
