@@ -168,3 +168,16 @@ async def test_the_test_card_form_pays_the_merchants_own_order_and_nothing_else(
     again = await post({**card, "clientSecret": secret})
     assert again.status_code == 400  # a paid PaymentIntent is not confirmed twice
     assert await Payment.filter(order_id=order["pk"], status=PaymentStatus.SUCCEEDED).count() == 1
+
+
+def test_the_app_sends_only_named_operations_of_the_contract():
+    from graphql import OperationDefinitionNode, parse
+
+    contract = Path(webapp.__file__).resolve().parent.parent / "frontend-contract" / "operations"
+    named = {d.name.value for f in contract.glob("*.graphql") for d in parse(f.read_text()).definitions
+             if isinstance(d, OperationDefinitionNode)}
+    sources = [p for p in (DIST.parent / "src").rglob("*.js*") if "generated" not in p.parts]
+    used = {m for p in sources for m in re.findall(r'\b(?:gql|mutate|subscribe)\("(\w+)"', p.read_text())}
+    assert len(used) > 30 and used <= named, used - named
+    for p in sources:  # no GraphQL document written in the app itself
+        assert not re.search(r"\b(query|mutation|subscription)\s*[({]", p.read_text()), p
