@@ -149,6 +149,8 @@ async def test_the_test_card_form_pays_the_merchants_own_order_and_nothing_else(
     declined = await post({**card, "number": "4000000000000341"})
     assert declined.status_code == 402 and "declined" in declined.json()["error"].lower()
     assert (await Order.get(id=order["pk"])).status == OrderStatus.AWAITING_PAYMENT
+    retried = await post(card)  # the declined PaymentIntent cannot be confirmed again: the page asks anew
+    assert retried.status_code == 409
 
     # declined (Stripe's webhook tells Pixport): paying again is a new attempt
     async def failed():
@@ -166,7 +168,7 @@ async def test_the_test_card_form_pays_the_merchants_own_order_and_nothing_else(
     await wait_until(in_production, timeout=10)
     assert await Payment.filter(order_id=order["pk"], status=PaymentStatus.SUCCEEDED).count() == 1
     again = await post({**card, "clientSecret": secret})
-    assert again.status_code == 400  # a paid PaymentIntent is not confirmed twice
+    assert again.status_code == 409 and "succeeded" in again.json()["error"]  # never confirmed twice
     assert await Payment.filter(order_id=order["pk"], status=PaymentStatus.SUCCEEDED).count() == 1
 
 
