@@ -131,6 +131,7 @@ async def test_config_of_the_running_server_offers_test_cards_against_localstrip
     assert config == {"graphqlPath": "/graphql", "stripe": {"mode": "test-card"}, "paypal": True}
 
 
+@pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes")  # stripe 16 + httpx 0.28
 async def test_the_test_card_form_pays_the_merchants_own_order_and_nothing_else(gql, ann):
     order = ann["order"]
     secret = (await gql(CARD_START, {"o": order["id"], "save": True}))["paymentCardStart"]["clientSecret"]
