@@ -68,9 +68,11 @@ async def sandbox_order(gql, bc_sandbox, token: str, *, products: int = 4, spec:
                               product_name=p["name"], file_name=f"{picture['id']}.jpg"))
     await Image.bulk_create(rows)
     images = await Image.filter(store=store).order_by("id")
-    added = await gql(f"mutation($s: ID!, $ids: [ID!]!) {{ cartAddImages(storeId: $s, imageIds: $ids) {{ {ERR} }} }}",
-                      {"s": gid("Store", store.id), "ids": [gid("Image", i.id) for i in images]}, token=token)
-    assert added["cartAddImages"]["errors"] == []
+    for start in range(0, len(images), 100):  # at most 100 a request
+        added = await gql(f"mutation($s: ID!, $ids: [ID!]!) {{ cartAddImages(storeId: $s, imageIds: $ids) {{ {ERR} }} }}",
+                          {"s": gid("Store", store.id), "ids": [gid("Image", i.id) for i in images[start:start + 100]]},
+                          token=token)
+        assert added["cartAddImages"]["errors"] == []
     made = (await gql(f"mutation($i: SpecificationInput!) {{ specificationCreate(input: $i) {{ specification {{ id }} {ERR} }} }}",
                       {"i": {"name": "Studio", **(spec or {"background": {"kind": "KEEP"}})}},
                       token=token))["specificationCreate"]

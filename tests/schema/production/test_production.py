@@ -5,6 +5,7 @@ files fail alone; redo; signed before/after links; who sees what."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import re
@@ -313,3 +314,45 @@ async def test_orders_past_due_are_visible_to_staff(gql, bc_sandbox, ann, retouc
     overdue = (await gql(QUEUE, {"overdue": True}, token=retoucher["token"]))["productionQueue"]
     assert overdue["totalCount"] >= 1
     assert (await gql(QUEUE, {"overdue": False}, token=retoucher["token"]))["productionQueue"]["totalCount"] == 0
+
+
+async def test_a_killed_intake_resumes_where_it_stopped(gql, bc_sandbox, ann, retoucher):
+    from datetime import timedelta
+
+    from core.timeutil import utcnow
+    from workers import execute
+
+    order = await sandbox_order(gql, bc_sandbox, ann["token"], products=120)
+    # paid, and the intake job committed with the move; the runner is ours to kill
+    row = await Order.get(id=order["pk"])
+    now = utcnow()
+    await Order.filter(id=row.id).update(status=OrderStatus.IN_PRODUCTION, paid_at=now,
+                                         due_at=now + timedelta(hours=row.turnaround_hours))
+    job = await production.create_intake(row)
+    total = row.image_count
+    assert total > 2 * production.PAGE
+
+    runner = asyncio.create_task(execute.run_job(job.id))
+    await wait_until(lambda: Job.filter(id=job.id, done__gte=production.PAGE).exists(), timeout=30)
+    runner.cancel()  # the worker dies mid-intake: nothing of the job row is cleaned up
+    with contextlib.suppress(asyncio.CancelledError):
+        await runner
+    cut = await Job.get(id=job.id)
+    assert cut.status == JobStatus.RUNNING and production.PAGE <= cut.done < total
+    assert await OrderImage.filter(order_id=row.id, production_status=PS.QUEUED).exists()
+
+    await Job.filter(id=job.id).update(lease_until=utcnow() - timedelta(seconds=1))  # its lease runs out
+    await execute.run_job(job.id)
+    job = await Job.get(id=job.id)
+    assert job.status == JobStatus.SUCCEEDED and job.attempts == 2 and job.done == job.total == total
+    images = await OrderImage.filter(order_id=row.id)
+    for image in images:
+        assert image.original_key and await runtime.current().blobs.exists(image.original_key)
+    # every image queued for editing exactly once, whatever the dead run had done
+    edit_jobs = [j for j in await Job.filter(kind=production.EDIT) if j.payload["order_image_id"] in {i.id for i in images}]
+    assert len(edit_jobs) == total
+    assert {j.payload["order_image_id"] for j in edit_jobs} == {i.id for i in images}
+    assert {i.edit_job_id for i in images} == {j.id for j in edit_jobs}
+    await settled(row.id, timeout=60)
+    await retouch_all(gql, retoucher["token"], row.id)
+    await wait_until(lambda: Order.filter(id=row.id, status=OrderStatus.READY_FOR_REVIEW).exists(), timeout=30)
