@@ -198,6 +198,8 @@ async def run_intake(job: Job, progress: Progress) -> None:
             connector = None
     run = _Intake(order, store, progress)
     total = order.image_count
+    done = await OrderImage.filter(order_id=order.id).exclude(production_status=PS.QUEUED).count()
+    await progress.update(done=done, total=total, message="Downloading the originals", force=True)
     try:
         last_id = 0
         while True:

@@ -16,6 +16,8 @@ from core.catalog.models import Image, Product
 from core.stores.services import secret_box
 from core.timeutil import utcnow
 from tests.support.factories import make_store
+# the payment providers' sandboxes (a PayPal capture starts production)
+from tests.schema.payments.conftest import localstripe_url, payment_config, paypal, paypal_sandbox  # noqa: F401
 
 ERR = "errors { code field message }"
 

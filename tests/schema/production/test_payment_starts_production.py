@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.jobs.models import Job, JobStatus
 from core.orders.models import Order, OrderImage
 from core.orders.states import OrderStatus
 from core.production.states import ProductionStatus
-from tests.schema.payments.conftest import localstripe_url, payment_config, paypal, paypal_sandbox  # noqa: F401
 from tests.schema.production.conftest import sandbox_order
 from tests.support.servers import wait_until
 
@@ -32,6 +32,7 @@ async def test_a_paypal_capture_starts_production_due_after_the_turnaround(gql, 
     assert row.intake_job_id is not None
     assert (row.due_at - row.paid_at).total_seconds() == row.turnaround_hours * 3600
     await wait_until(lambda: _all_in(order["pk"]), timeout=30)
+    await wait_until(lambda: Job.filter(id=row.intake_job_id, status=JobStatus.SUCCEEDED).exists())
     seen = (await gql("""query($id: ID!) { order(id: $id) { dueAt productionJob { status done total } } }""",
                       {"id": order["id"]}, token=ann["token"]))["order"]
     assert seen["productionJob"]["total"] == row.image_count

@@ -356,3 +356,46 @@ async def test_a_killed_intake_resumes_where_it_stopped(gql, bc_sandbox, ann, re
     await settled(row.id, timeout=60)
     await retouch_all(gql, retoucher["token"], row.id)
     await wait_until(lambda: Order.filter(id=row.id, status=OrderStatus.READY_FOR_REVIEW).exists(), timeout=30)
+
+
+async def test_on_an_s3_store_production_writes_there_and_links_redirect_to_presigned_urls(
+        gql, bc_sandbox, ann, retoucher):
+    """The same flow with the S3-compatible store (moto's server on loopback) as the runtime's BlobStore."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from core.storage.s3 import S3BlobStore
+    from tests.support.servers import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    rt = runtime.current()
+    local = rt.blobs
+    try:
+        url = f"http://127.0.0.1:{port}"
+        creds = {"region_name": "us-east-1", "aws_access_key_id": "k", "aws_secret_access_key": "s"}
+        boto3.client("s3", endpoint_url=url, **creds).create_bucket(Bucket="pixport")
+        rt.blobs = S3BlobStore("pixport", endpoint_url=url, region="us-east-1", access_key_id="k",
+                               secret_access_key="s")
+        await rt.blobs.start()
+        order = await sandbox_order(gql, bc_sandbox, ann["token"], products=2)
+        await pay(order["pk"])
+        await settled(order["pk"])
+        await retouch_all(gql, retoucher["token"], order["pk"])
+        await wait_until(lambda: Order.filter(id=order["pk"], status=OrderStatus.READY_FOR_REVIEW).exists())
+        listed = boto3.client("s3", endpoint_url=url, **creds).list_objects_v2(Bucket="pixport")
+        stored = {o["Key"] for o in listed.get("Contents", [])}
+        seen = (await gql(ORDER, {"id": order["id"]}, token=ann["token"]))["order"]
+        for edge in seen["images"]["edges"]:
+            row = await OrderImage.get(id=pk_of(edge["node"]["id"]))
+            assert {row.original_key, row.result_key} <= stored
+            link = await gql.http.get(edge["node"]["after"]["url"])
+            assert link.status_code == 302 and link.headers["location"].startswith(f"{url}/pixport/{row.result_key}?")
+            assert "X-Amz-Signature=" in link.headers["location"]
+            followed = await gql.http.get(link.headers["location"])
+            assert followed.status_code == 200 and followed.content == await rt.blobs.get(row.result_key)
+        await rt.blobs.stop()
+    finally:
+        rt.blobs = local
+        server.stop()
