@@ -166,7 +166,7 @@ async def _retouch(order_id, production, OrderImage, PS, rt) -> int:
             im = im.convert("RGB")
             im.thumbnail((1200, 1200))
             out = io.BytesIO()
-            im.save(out, "JPEG", quality=85)
+            im.save(out, "JPEG", quality=85, dpi=(72, 72))
         await production.claim(staff, image.id)
         await production.submit(staff, image.id, out.getvalue(), "bench.jpg")
     return len(waiting)

@@ -32,7 +32,7 @@ def pk_of(global_id: str) -> int:
 
 def jpeg(width: int = 320, height: int = 240, colour=(200, 40, 40), quality: int = 90) -> bytes:
     out = io.BytesIO()
-    PILImage.new("RGB", (width, height), colour).save(out, "JPEG", quality=quality)
+    PILImage.new("RGB", (width, height), colour).save(out, "JPEG", quality=quality, dpi=(72, 72))  # the spec's default DPI
     return out.getvalue()
 
 

@@ -81,7 +81,7 @@ async def retouch_all(gql, token: str, order_pk: int) -> int:
         if image.original_key and image.production_status == PS.RETOUCH:
             with PILImage.open(io.BytesIO(await runtime.current().blobs.get(image.original_key))) as im:
                 out = io.BytesIO()
-                im.convert("RGB").save(out, "JPEG", quality=90)
+                im.convert("RGB").save(out, "JPEG", quality=90, dpi=(72, 72))
                 data = out.getvalue()
         response = await upload(gql, token, gid("OrderImage", image.id), data)
         assert response.status_code == 200, response.text
@@ -184,7 +184,7 @@ async def test_bad_originals_fail_alone_and_a_retoucher_finishes_them(gql, bc_sa
 
     # an upload above the JSON body cap but within the upload cap goes through the guard
     big = io.BytesIO()
-    PILImage.effect_noise((1300, 1300), 80).convert("RGB").save(big, "JPEG", quality=100)
+    PILImage.effect_noise((1300, 1300), 80).convert("RGB").save(big, "JPEG", quality=100, dpi=(72, 72))
     assert len(big.getvalue()) > runtime.current().settings.max_body_bytes
     accepted = (await upload(gql, retoucher["token"], target, big.getvalue())).json()["data"]["productionImageSubmit"]
     assert accepted["errors"] == [], accepted["errors"]
@@ -399,3 +399,24 @@ async def test_on_an_s3_store_production_writes_there_and_links_redirect_to_pres
     finally:
         rt.blobs = local
         server.stop()
+
+
+async def test_an_upload_of_the_wrong_size_for_an_exact_canvas_is_rejected(gql, bc_sandbox, ann, retoucher):
+    from core.production.validator import validate
+    from core.specs.options import SpecOptions
+
+    if validate(b"not an image", SpecOptions()) == []:
+        pytest.skip("the validator is still the placeholder")
+    order = await sandbox_order(gql, bc_sandbox, ann["token"], products=1, truncated=True,
+                                spec={"background": {"kind": "KEEP"}, "size": {"mode": "CANVAS", "width": 800,
+                                                                               "height": 800}})
+    await pay(order["pk"])
+    await settled(order["pk"])
+    broken = await OrderImage.get(order_id=order["pk"], production_status=PS.FAILED)
+    target = gid("OrderImage", broken.id)
+    assert (await gql(CLAIM, {"id": target}, token=retoucher["token"]))["productionImageClaim"]["errors"] == []
+    wrong = (await upload(gql, retoucher["token"], target, jpeg(300, 300))).json()["data"]["productionImageSubmit"]
+    assert [(e["code"], e["field"]) for e in wrong["errors"]] == [("INVALID", "file")]
+    assert (await OrderImage.get(id=broken.id)).production_status == PS.FAILED
+    right = (await upload(gql, retoucher["token"], target, jpeg(800, 800))).json()["data"]["productionImageSubmit"]
+    assert right["errors"] == [] and right["orderImage"]["after"]["width"] == 800
