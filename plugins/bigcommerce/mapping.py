@@ -88,3 +88,17 @@ def store_info(data: dict, store_hash: str) -> StoreInfo:
         currency=data.get("currency") or "USD",
         extra={k: data[k] for k in keep if k in data},
     )
+
+
+def carries_key(data: dict, key: str) -> bool:
+    """Whether a catalog image is the one written with idempotency key ``key``:
+    BigCommerce keeps the uploaded file's name in ``image_file`` and the CDN URLs."""
+    key = key.lower()
+    return any(key in (data.get(f) or "").lower() for f in ("image_file", "url_zoom", "url_standard"))
+
+
+def variant_written(product_id: str, variant_id: str, data: dict) -> ExternalImage:
+    """The answer of ``POST /variants/{id}/image`` (``{"image_url": ...}``)."""
+    url = data.get("image_url") or ""
+    return ExternalImage(external_id=f"v{variant_id}", product_external_id=product_id, url=url,
+                         variant_external_id=str(variant_id), file_name=_file_name(urlsplit(url).path))
