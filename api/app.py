@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
-from api import health, logs, metrics
+from api import health, logs, metrics, publishing
 from api.graphql import PixportGraphQL
 from api.middleware import BodyLimit, RequestContext
 from core import db
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, *, manage_runtime: bool = True)
             Route("/metrics", metrics.endpoint),
             Route("/webhooks/stripe", payment_webhook(Provider.STRIPE), methods=["POST"]),
             Route("/webhooks/paypal", payment_webhook(Provider.PAYPAL), methods=["POST"]),
+            *publishing.routes(),
             *plugin_routes(),
         ],
         middleware=[

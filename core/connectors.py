@@ -54,6 +54,7 @@ class ExternalImage:
     alt_text: str = ""
     file_name: str = ""
     modified_at: datetime | None = None
+    original_url: str | None = None  # the file as uploaded, where the platform serves it (kept for rollback)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,8 @@ from schema.orders.subscriptions import OrderSubscriptions
 from schema.payments.mutations import PaymentMutations
 from schema.payments.queries import PaymentQueries
 from schema.pricing.queries import PricingQueries
+from schema.publishing.mutations import PublishingMutations
+from schema.publishing.queries import PublishingQueries
 from schema.specs.mutations import SpecificationMutations
 from schema.specs.queries import SpecificationQueries
 
@@ -48,13 +50,13 @@ class NodeQueries:
 
 @strawberry.type
 class Query(AccountQueries, StoreQueries, CatalogQueries, JobQueries, CartQueries, SpecificationQueries,
-            PricingQueries, OrderQueries, PaymentQueries, NodeQueries):
+            PricingQueries, OrderQueries, PaymentQueries, PublishingQueries, NodeQueries):
     pass
 
 
 @strawberry.type
 class Mutation(AccountMutations, StoreMutations, CartMutations, SpecificationMutations, OrderMutations,
-               PaymentMutations):
+               PaymentMutations, PublishingMutations):
     pass
 
 

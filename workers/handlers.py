@@ -8,6 +8,8 @@ from core.accounts import services as accounts
 from core.catalog import analyze, sync
 from core.jobs.models import Job
 from core.jobs.services import Progress
+from core.publishing import executor as publishing
+from core.publishing.services import PUBLISH, ROLLBACK
 
 Handler = Callable[[Job, Progress], Awaitable[None]]
 
@@ -23,4 +25,6 @@ HANDLERS: dict[str, Handler] = {
     sync.SYNC: sync.run_sync,
     sync.REFRESH_PRODUCT: sync.run_refresh_product,
     analyze.ANALYZE: analyze.analyze_store_images,
+    PUBLISH: publishing.run_publish,
+    ROLLBACK: publishing.run_rollback,
 }

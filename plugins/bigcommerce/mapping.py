@@ -28,6 +28,16 @@ def _file_name(path: str) -> str:
     return (path or "").rsplit("/", 1)[-1]
 
 
+def original_url(url: str, image_file: str) -> str | None:
+    """The uploaded file itself: BigCommerce's CDN serves ``/s-{hash}/product_images/{image_file}``
+    beside the resized renditions (``url_zoom`` is at most 1280 px and re-encoded)."""
+    parts = urlsplit(url)
+    segments = parts.path.split("/")
+    if not image_file or len(segments) < 2 or not segments[1].startswith("s-"):
+        return None
+    return f"{parts.scheme}://{parts.netloc}/{segments[1]}/product_images/{image_file}"
+
+
 def image(product_id: str, data: dict) -> ExternalImage:
     url = data.get("url_zoom") or data.get("url_standard") or data.get("url_thumbnail") or ""
     return ExternalImage(
@@ -40,6 +50,7 @@ def image(product_id: str, data: dict) -> ExternalImage:
         alt_text=data.get("description") or "",
         file_name=_file_name(data.get("image_file") or urlsplit(url).path),
         modified_at=parse_time(data.get("date_modified")),
+        original_url=original_url(url, data.get("image_file") or ""),
     )
 
 
