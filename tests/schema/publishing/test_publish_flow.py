@@ -45,6 +45,7 @@ async def snapshot() -> tuple:
             sorted(await PublishPlan.all().values_list("id", "status")))
 
 
+@pytest.mark.embedded
 async def test_plan_execute_log_and_rollback(gql, bc_sandbox, server):
     ready = await ready_order(gql, bc_sandbox, products=4, images_per_product=2, duplicates=1)
     gql.token = ready.token
