@@ -49,6 +49,12 @@ def visible_plans(user):
     return PublishPlan.all() if user.role.is_staff else PublishPlan.filter(account_id=user.account_id)
 
 
+def visible_items(user):
+    if user is None:
+        return PublishItem.filter(id=-1)
+    return PublishItem.all() if user.role.is_staff else PublishItem.filter(plan__account_id=user.account_id)
+
+
 async def get_for_user(user, plan_id: int, field: str = "planId") -> PublishPlan:
     plan = await visible_plans(user).filter(id=plan_id).first()
     if plan is None:

@@ -69,7 +69,7 @@ class PublishItemNode(ModelNode):
 
     @classmethod
     def visible(cls, user):
-        return PublishItem.filter(plan_id__in=services.visible_plans(user).values_list("id", flat=True))
+        return services.visible_items(user)
 
     @classmethod
     def from_model(cls, r: PublishItem) -> "PublishItemNode":

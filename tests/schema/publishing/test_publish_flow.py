@@ -210,3 +210,25 @@ async def test_order_lists_its_plans(gql, bc_sandbox):
     got = await gql("query($id: ID!) { order(id: $id) { publishPlans { id status store { id } } } }",
                     {"id": ready.order_id})
     assert got["order"]["publishPlans"] == [{"id": plan["id"], "status": "DRAFT", "store": {"id": ready.store_id}}]
+
+
+async def test_another_account_sees_and_changes_no_plan(gql, bc_sandbox):
+    ready = await ready_order(gql, bc_sandbox, products=1, images_per_product=1, duplicates=0)
+    plan = (await gql(CREATE, {"o": ready.order_id, "s": ready.store_id}, token=ready.token))["publishPlanCreate"]["plan"]
+    item = nodes(plan)[0]
+    bob = await gql.sign_up("bob@example.com")
+    unchanged = await snapshot()
+    assert (await gql(GET, {"id": plan["id"]}, token=bob["token"]))["publishPlan"] is None
+    node = "query($id: ID!) { node(id: $id) { id } }"
+    for global_id in (plan["id"], item["id"]):
+        assert (await gql(node, {"id": global_id}, token=ready.token))["node"]["id"] == global_id
+        assert (await gql(node, {"id": global_id}, token=bob["token"]))["node"] is None
+    for query, name, variables in (
+            (UPDATE, "publishPlanItemsUpdate", {"p": plan["id"], "items": [{"itemId": item["id"], "action": "SKIP"}]}),
+            (EXECUTE, "publishPlanExecute", {"p": plan["id"]}),
+            (ROLLBACK, "publishPlanRollback", {"p": plan["id"]})):
+        refused = (await gql(query, variables, token=bob["token"]))[name]
+        assert refused["errors"] == [{"code": "NOT_FOUND", "field": "planId", "message": "No such publish plan."}]
+    anonymous = await gql.raw(GET, {"id": plan["id"]})
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert await snapshot() == unchanged
