@@ -143,8 +143,14 @@ async def update_items(user, plan_id: int, changes: list[ItemChange]) -> Publish
     wanted_targets = {c.target_product_id for c in changes if c.target_product_id is not None}
     products = {p.id: p for p in await Product.filter(id__in=list(wanted_targets), store_id=plan.store_id,
                                                       removed_at__isnull=True)}
+    location_products = dict(await OrderImageLocation.filter(
+        id__in=[i.location_id for i in items.values() if i.location_id]).values_list("id", "product_id"))
     errors: list[DomainError] = []
     updates: list[PublishItem] = []
+
+    def own_product(item: PublishItem) -> tuple[int | None, str]:
+        return location_products.get(item.location_id, item.target_product_id), item.source_product_external_id
+
     for n, change in enumerate(changes):
         at = f"items.{n}"
         item = items.get(change.item_id)
@@ -167,10 +173,10 @@ async def update_items(user, plan_id: int, changes: list[ItemChange]) -> Publish
                 errors.append(DomainError("OVERWRITE needs the store the image came from; use APPEND or "
                                           "COPY_TO_PRODUCT.", field=f"{at}.action"))
                 continue
-            item.target_product_id, item.target_product_external_id = await _location_product(item)
+            item.target_product_id, item.target_product_external_id = own_product(item)
         elif action == PublishAction.APPEND:
             if same_store:
-                item.target_product_id, item.target_product_external_id = await _location_product(item)
+                item.target_product_id, item.target_product_external_id = own_product(item)
             elif target is not None:
                 item.target_product_id, item.target_product_external_id = target.id, target.external_id
             elif item.target_product_id is None:
@@ -197,13 +203,6 @@ async def update_items(user, plan_id: int, changes: list[ItemChange]) -> Publish
     return plan
 
 
-async def _location_product(item: PublishItem) -> tuple[int | None, str]:
-    from core.orders.models import OrderImageLocation
-
-    loc = await OrderImageLocation.get_or_none(id=item.location_id) if item.location_id else None
-    return (loc.product_id if loc else item.target_product_id), item.source_product_external_id
-
-
 # ---- run --------------------------------------------------------------------------------------
 
 async def execute(user, plan_id: int) -> tuple[PublishPlan, Job]:
@@ -221,24 +220,30 @@ async def rollback(user, plan_id: int) -> tuple[PublishPlan, Job]:
 
 async def _start(plan: PublishPlan, allowed: frozenset, to: PlanStatus, kind: str) -> tuple[PublishPlan, Job]:
     if plan.status == to and plan.job_id is not None:  # already under way: the same job
-        return plan, await Job.get(id=plan.job_id)
+        job = await Job.get_or_none(id=plan.job_id)
+        if job is not None and not job.status.is_final:
+            return plan, job
+        allowed = frozenset({to})  # its job ended without finishing the plan (a bug, a cancel): run again
     if plan.status not in allowed:
         raise PlanInvalidTransition(f"A plan that is {plan.status.value} cannot do that.", field="planId")
     job = None
     async with in_transaction():
-        moved = await PublishPlan.filter(id=plan.id, status=plan.status).update(status=to, updated_at=utcnow())
+        moved = await PublishPlan.filter(id=plan.id, status=plan.status, job_id=plan.job_id).update(
+            status=to, updated_at=utcnow())
         if moved:
             if kind == PUBLISH:
                 await PublishItem.filter(plan_id=plan.id, status=ItemStatus.FAILED).update(
                     status=ItemStatus.PENDING, error="")
                 await PublishPlan.filter(id=plan.id).update(executed_at=utcnow())
-                await _order_publishing(plan.order_id)
+                if plan.status != to:
+                    await _order_publishing(plan.order_id)
             job = await jobs.create(kind, {"plan_id": plan.id}, account_id=plan.account_id)
             await PublishPlan.filter(id=plan.id).update(job_id=job.id)
     await plan.refresh_from_db()
     if job is None:  # another request moved it first
-        if plan.status == to and plan.job_id is not None:
-            return plan, await Job.get(id=plan.job_id)
+        running = await Job.get_or_none(id=plan.job_id) if plan.status == to and plan.job_id else None
+        if running is not None:
+            return plan, running
         raise PlanInvalidTransition("The plan changed meanwhile; reload it.", field="planId")
     await jobs.enqueue(job)
     await announce(plan)
