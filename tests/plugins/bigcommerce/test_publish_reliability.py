@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import httpx
 from strawberry import relay
 
 from core.jobs.models import Job
@@ -16,7 +17,7 @@ from core.orders.models import Order
 from core.publishing.models import PublishItem, PublishPlan, PublishWrite
 from core.publishing.states import ItemStatus, PlanStatus, WriteStatus
 from core.timeutil import utcnow
-from tests.schema.publishing.test_publish_flow import CREATE, EXECUTE, UPDATE, nodes
+from tests.schema.publishing.test_publish_flow import CREATE, EXECUTE, ROLLBACK, UPDATE, nodes
 from tests.support.publishing import ordered, ready_order, remote_product
 from tests.support.servers import wait_until
 from workers import execute
@@ -53,8 +54,14 @@ async def plan_for(gql, ready) -> dict:
 async def run_to_end(gql, ready, plan: dict) -> PublishPlan:
     started = (await gql(EXECUTE, {"p": plan["id"]}, token=ready.token))["publishPlanExecute"]
     assert started["errors"] == [], started
-    return await wait_until(lambda: PublishPlan.filter(
-        id=pk(plan["id"]), status__in=[PlanStatus.PUBLISHED, PlanStatus.PARTIALLY_PUBLISHED]).first(), timeout=60)
+    await ended(started["job"]["id"])
+    return await PublishPlan.get(id=pk(plan["id"]))
+
+
+async def ended(job_id: str) -> Job:
+    """The job's end (the plan and the order have settled by then)."""
+    return await wait_until(lambda: Job.filter(id=pk(job_id), status__in=["SUCCEEDED", "FAILED", "CANCELLED"]).first(),
+                            timeout=60)
 
 
 async def faults(bc_sandbox, ready, **settings) -> None:
@@ -79,14 +86,28 @@ async def test_lost_answers_after_applied_posts_leave_exactly_one_image(gql, bc_
 
 
 async def test_429_storms_and_503_bursts_end_with_the_intended_images(gql, bc_app, bc_sandbox):
-    ready = await ready_order(gql, bc_sandbox, products=4, duplicates=0)
+    ready = await ready_order(gql, bc_sandbox, products=3, duplicates=0)
     before = await store_state(bc_sandbox, ready)
     plan = await plan_for(gql, ready)
     # a tiny quota shared with "other apps" (429 storms, some without headers) and 503 bursts
-    r = await bc_sandbox.call("PUT", f"{ready.store_hash}/limits", json={"quota": 6, "window_ms": 400})
+    r = await bc_sandbox.call("PUT", f"{ready.store_hash}/limits", json={"quota": 20, "window_ms": 200})
     assert r.status_code == 200
     await faults(bc_sandbox, ready, seed=5, burst_503={"every": 9, "length": 3}, throttle_without_headers_rate=0.5)
-    done = await run_to_end(gql, ready, plan)
+
+    async def other_app(stop: asyncio.Event) -> None:  # another app of the store, using the quota flat out
+        async with httpx.AsyncClient(base_url=bc_sandbox.url, headers={"X-Auth-Token": ready.remote["access_token"]}) as http:
+            while not stop.is_set():
+                await http.get(f"/stores/{ready.store_hash}/v3/catalog/products", params={"limit": 1})
+                await asyncio.sleep(0.005)
+
+    stop = asyncio.Event()
+    storm = asyncio.create_task(other_app(stop))
+    try:
+        done = await run_to_end(gql, ready, plan)
+    finally:
+        stop.set()
+        await storm
+    assert (await bc_sandbox.state(ready.store_hash))["throttled"] >= 10
     assert done.status == PlanStatus.PUBLISHED, await PublishItem.filter(plan_id=done.id).values_list("error", flat=True)
     await faults(bc_sandbox, ready, burst_503=None, throttle_without_headers_rate=0)
     await bc_sandbox.call("PUT", f"{ready.store_hash}/limits", json={"quota": 10000, "window_ms": 30000})
@@ -169,10 +190,57 @@ async def test_execute_sent_twice_at_once_runs_one_job(gql, bc_app, bc_sandbox):
     a, b = first["publishPlanExecute"], second["publishPlanExecute"]
     assert a["errors"] == [] and b["errors"] == [] and a["job"]["id"] == b["job"]["id"]
     assert await Job.filter(kind="publishing.publish").count() == 1
-    done = await wait_until(lambda: PublishPlan.filter(id=pk(plan["id"]), status=PlanStatus.PUBLISHED).first(),
-                            timeout=60)
+    await ended(a["job"]["id"])
+    done = await PublishPlan.get(id=pk(plan["id"]))
     await faults(bc_sandbox, ready, latency_ms=0)
     assert_overwritten(before, await store_state(bc_sandbox, ready), ready.edited_shas)
     # and a third, once it is published, is refused: nothing is published twice
     third = (await gql(EXECUTE, {"p": plan["id"]}, token=ready.token))["publishPlanExecute"]
     assert third["errors"][0]["code"] == "INVALID_TRANSITION" and done.status == PlanStatus.PUBLISHED
+
+
+async def test_a_product_deleted_while_publishing_runs_leaves_a_truthful_log(gql, bc_app, bc_sandbox):
+    ready = await ready_order(gql, bc_sandbox, products=3, duplicates=0)
+    before = await store_state(bc_sandbox, ready)
+    plan = await plan_for(gql, ready)
+    await faults(bc_sandbox, ready, latency_ms=80)
+    started = (await gql(EXECUTE, {"p": plan["id"]}, token=ready.token))["publishPlanExecute"]
+    assert started["errors"] == []
+    await wait_until(lambda: PublishItem.filter(plan_id=pk(plan["id"]), target_product_external_id="1",
+                                                status=ItemStatus.DONE).exists(), timeout=30)
+    r = await bc_sandbox.call("DELETE", f"{ready.store_hash}/products/1")  # the merchant, right now
+    assert r.status_code == 200
+    await ended(started["job"]["id"])
+    done = await PublishPlan.get(id=pk(plan["id"]))
+    await faults(bc_sandbox, ready, latency_ms=0)
+    after = await store_state(bc_sandbox, ready)
+    assert after["1"] is None
+    assert_overwritten({k: v for k, v in before.items() if k != "1"}, {k: v for k, v in after.items() if k != "1"},
+                       ready.edited_shas)
+    items = await PublishItem.filter(plan_id=done.id, target_product_external_id="1")
+    failed = [i for i in items if i.status == ItemStatus.FAILED]
+    # what was written before the deletion says so; what came after says why it failed
+    assert all(i.status in (ItemStatus.DONE, ItemStatus.FAILED) for i in items)
+    assert all("no longer exists" in i.error for i in failed)
+    assert done.status == (PlanStatus.PARTIALLY_PUBLISHED if failed else PlanStatus.PUBLISHED)
+
+
+async def test_a_rollback_through_lost_answers_puts_each_original_back_once(gql, bc_app, bc_sandbox):
+    ready = await ready_order(gql, bc_sandbox, products=3, duplicates=1)
+    before = await store_state(bc_sandbox, ready)
+    plan = await plan_for(gql, ready)
+    assert (await run_to_end(gql, ready, plan)).status == PlanStatus.PUBLISHED
+    await faults(bc_sandbox, ready, seed=3, drop_rate=0.5, drop_methods=["POST", "DELETE"])
+    undo = (await gql(ROLLBACK, {"p": plan["id"]}, token=ready.token))["publishPlanRollback"]
+    assert undo["errors"] == []
+    await ended(undo["job"]["id"])
+    rolled = await PublishPlan.get(id=pk(plan["id"]))
+    assert rolled.status == PlanStatus.ROLLED_BACK
+    assert (await bc_sandbox.call("GET", f"{ready.store_hash}/faults")).json()["injected"]["dropped"] >= 2
+    await faults(bc_sandbox, ready, drop_rate=0)
+    back = await store_state(bc_sandbox, ready)
+    for pid, product in before.items():
+        assert [(i["sha"], i["is_thumbnail"], i["description"]) for i in ordered(back[pid])] == \
+               [(i["sha"], i["is_thumbnail"], i["description"]) for i in ordered(product)]
+    items = await PublishItem.filter(plan_id=rolled.id)
+    assert all(i.status == ItemStatus.ROLLED_BACK and i.restored_image_id for i in items)

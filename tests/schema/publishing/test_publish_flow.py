@@ -11,9 +11,11 @@ import io
 import httpx
 import pytest
 
+from strawberry import relay
+
+from core.jobs.models import Job
 from core.orders.models import Order
 from core.publishing.models import PublishItem, PublishPlan
-from core.storage.blobs import key_for  # noqa: F401 - documents what original_key is
 from tests.support.publishing import ERR, gid, ordered, ready_order, remote_product, sha
 from tests.support.servers import wait_until
 
@@ -35,9 +37,10 @@ def nodes(plan: dict) -> list[dict]:
     return [e["node"] for e in plan["items"]["edges"]]
 
 
-async def settled(plan_id: str, *statuses: str) -> PublishPlan:
-    pk = int(__import__("strawberry").relay.GlobalID.from_id(plan_id).node_id)
-    return await wait_until(lambda: PublishPlan.filter(id=pk, status__in=list(statuses)).first(), timeout=30)
+async def ended(job_id: str) -> Job:
+    pk = int(relay.GlobalID.from_id(job_id).node_id)
+    return await wait_until(lambda: Job.filter(id=pk, status__in=["SUCCEEDED", "FAILED", "CANCELLED"]).first(),
+                            timeout=60)
 
 
 async def snapshot() -> tuple:
@@ -104,7 +107,8 @@ async def test_plan_execute_log_and_rollback(gql, bc_sandbox, server):
 
     run = (await gql(EXECUTE, {"p": plan["id"]}))["publishPlanExecute"]
     assert run["errors"] == [] and run["plan"]["status"] == "PUBLISHING"
-    await settled(plan["id"], "PUBLISHED", "PARTIALLY_PUBLISHED")
+    job = await ended(run["job"]["id"])
+    assert (job.status.value, job.done, job.total) == ("SUCCEEDED", places, places)  # progress per item
     done = (await gql(GET, {"id": plan["id"]}))["publishPlan"]
     assert done["status"] == "PUBLISHED", [i["error"] for i in nodes(done)]
     assert done["counts"] == {"total": places, "pending": 0, "done": places - 1, "skipped": 1, "failed": 0,
@@ -156,7 +160,7 @@ async def test_plan_execute_log_and_rollback(gql, bc_sandbox, server):
     # rollback: the originals (their very files) back in their slots, the added pictures gone
     undo = (await gql(ROLLBACK, {"p": plan["id"]}))["publishPlanRollback"]
     assert undo["errors"] == []
-    await settled(plan["id"], "ROLLED_BACK", "ROLLBACK_INCOMPLETE")
+    await ended(undo["job"]["id"])
     back = {pid: await remote_product(bc_sandbox, hash_, pid) for pid in ("1", "2", "3", "4")}
     for pid in ("1", "2", "3", "4"):
         old, now = ordered(before[pid]), ordered(back[pid])
