@@ -25,6 +25,11 @@ _MIME = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "
          "bmp": "image/bmp"}
 
 
+def _cell(text: str) -> str:
+    """No formulas: a spreadsheet must not run what a store's error message says."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _plan_id(raw: str) -> int | None:
     try:
         gid = relay.GlobalID.from_id(raw)
@@ -56,7 +61,7 @@ async def log_csv(request: Request) -> Response:
                     r.target_product_external_id or "", r.variant_external_id or "", r.image_external_id,
                     r.before_image_id or "", r.after_image_id or "", r.restored_image_id or "",
                     r.finished_at.isoformat() if r.finished_at else "",
-                    r.rolled_back_at.isoformat() if r.rolled_back_at else "", r.error))
+                    r.rolled_back_at.isoformat() if r.rolled_back_at else "", _cell(r.error)))
             yield out.getvalue()
             out.seek(0)
             out.truncate()

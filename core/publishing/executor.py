@@ -29,7 +29,8 @@ from core.jobs.services import Progress
 from core.orders import services as orders
 from core.orders.models import Order, OrderImage
 from core.orders.states import OrderStatus
-from core.publishing import services
+from core.catalog.models import Image
+from core.publishing import catalog, services
 from core.publishing.models import PublishItem, PublishPlan, PublishWrite
 from core.publishing.states import ItemStatus, PlanStatus, PublishAction, WriteKind, WriteStatus
 from core.storage.blobs import BlobNotFound
@@ -229,6 +230,8 @@ class _Run:
             item.attempts += 1
             item.finished_at = utcnow()
             await item.save(update_fields=["status", "after_image_id", "error", "attempts", "finished_at"])
+            await catalog.reflect(self.plan.store_id, item.target_product_id, item.before_image_id
+                                  if item.action == PublishAction.OVERWRITE else None, result, edited=True)
 
     async def slot(self, item: PublishItem, pid: str) -> ExternalImage:
         """The original, as the store has it now; its bytes and slot saved for rollback
@@ -277,7 +280,10 @@ class _Run:
             else:
                 write, _ = await self.keyed_write(item, WriteKind.ROLLBACK, lambda key, resume: self.connector.remove_image(
                     pid, item.after_image_id))
-                await PublishWrite.filter(id=write.id).update(status=WriteStatus.APPLIED, finished_at=utcnow())
+                async with in_transaction():
+                    await PublishWrite.filter(id=write.id).update(status=WriteStatus.APPLIED, finished_at=utcnow())
+                    await Image.filter(store_id=self.plan.store_id, external_id=item.after_image_id,
+                                       removed_at__isnull=True).update(removed_at=utcnow())
         except ConnectorError as exc:
             if exc.code != ConnectorErrorCode.NOT_FOUND:
                 raise
@@ -303,8 +309,10 @@ class _Run:
         write, result = await self.keyed_write(item, WriteKind.ROLLBACK, lambda key, resume: self.connector.replace_image(
             pid, slot, ImageUpload(original, ext_of(original), key), resume=resume))
         self.relist(pid, slot.external_id, result)
-        await PublishWrite.filter(id=write.id).update(status=WriteStatus.APPLIED, result_image_id=result.external_id,
-                                                      finished_at=utcnow())
+        async with in_transaction():
+            await PublishWrite.filter(id=write.id).update(status=WriteStatus.APPLIED,
+                                                          result_image_id=result.external_id, finished_at=utcnow())
+            await catalog.reflect(self.plan.store_id, item.target_product_id, slot.external_id, result, edited=False)
         return result.external_id
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from strawberry import relay
 
+from core.catalog.models import Image
 from core.jobs.models import Job
 from core.orders.models import Order
 from core.publishing.models import PublishItem, PublishPlan
@@ -134,6 +135,12 @@ async def test_plan_execute_log_and_rollback(gql, bc_sandbox, server):
     # exactly one image written per item: nothing twice
     assert sum(len(p["images"]) for p in after.values()) == sum(len(p["images"]) for p in before.values()) + 2
 
+    # Pixport's catalog follows without a re-sync: the written images, marked edited
+    edited_images = await gql("query($s: ID!) { images(storeId: $s, filter: {edited: true}, first: 50) { totalCount } }",
+                              {"s": ready.store_id})
+    assert edited_images["images"]["totalCount"] == places - 1
+    assert await Image.filter(store_id=ready.store.id, removed_at__isnull=True).count() == places + 2
+
     log = (await gql(LOG, {"id": plan["id"]}))["publishPlan"]
     entries = [e["node"] for e in log["log"]["edges"]]
     assert log["log"]["totalCount"] == places
@@ -166,6 +173,8 @@ async def test_plan_execute_log_and_rollback(gql, bc_sandbox, server):
         old, now = ordered(before[pid]), ordered(back[pid])
         assert [(i["sha"], i["is_thumbnail"], i["description"]) for i in now] == \
                [(i["sha"], i["is_thumbnail"], i["description"]) for i in old], pid
+    assert await Image.filter(store_id=ready.store.id, removed_at__isnull=True, edited=True).count() == 0
+    assert await Image.filter(store_id=ready.store.id, removed_at__isnull=True).count() == places
     final = (await gql(LOG, {"id": plan["id"]}))["publishPlan"]
     assert final["status"] == "ROLLED_BACK"
     assert all(e["node"]["rolledBackAt"] for e in final["log"]["edges"] if e["node"]["action"] != "SKIP")
