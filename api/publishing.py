@@ -75,7 +75,8 @@ async def log_csv(request: Request) -> Response:
 
 
 async def file(request: Request) -> Response:
-    key = services.file_key(request.path_params["token"])
+    q = request.query_params
+    key = services.file_key(request.path_params["key"], q.get("e"), q.get("s"))
     if key is None:
         return JSONResponse({"error": "This link is invalid or has expired."}, status_code=404)
     try:
@@ -89,5 +90,5 @@ async def file(request: Request) -> Response:
 def routes() -> list[Route]:
     return [
         Route("/publishing/plans/{plan_id}/log.csv", log_csv, methods=["GET"]),
-        Route("/publishing/files/{token}", file, methods=["GET"]),
+        Route("/publishing/files/{key}", file, methods=["GET"]),
     ]

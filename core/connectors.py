@@ -106,6 +106,7 @@ class ImageUpload:
     data: bytes
     ext: str  # jpg, png, webp...
     key: str  # short, lower-case letters and digits only
+    url: str | None = None  # a signed, expiring link to the same bytes, for writes a platform takes by URL
 
     @property
     def file_name(self) -> str:

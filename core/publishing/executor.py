@@ -213,15 +213,16 @@ class _Run:
         except BlobNotFound:
             raise ItemFailed("The edited file is missing.") from None
         ext = _EXT.get((order_image.result_format or "").upper()) or ext_of(edited)
+        link = services.file_url(order_image.result_key)  # for platforms that take big files by URL only
 
         if item.action == PublishAction.OVERWRITE:
             current = await self.slot(item, pid)
             write, result = await self.keyed_write(item, WriteKind.PUBLISH, lambda key, resume: self.connector.replace_image(
-                pid, current, ImageUpload(edited, ext, key), resume=resume))
+                pid, current, ImageUpload(edited, ext, key, link), resume=resume))
             self.relist(pid, current.external_id, result)
         else:
             write, result = await self.keyed_write(item, WriteKind.PUBLISH, lambda key, resume: self.connector.add_image(
-                pid, ImageUpload(edited, ext, key), alt_text=item.alt_text, resume=resume))
+                pid, ImageUpload(edited, ext, key, link), alt_text=item.alt_text, resume=resume))
             self.relist(pid, None, result)
         async with in_transaction():
             await PublishWrite.filter(id=write.id).update(status=WriteStatus.APPLIED, result_image_id=result.external_id,
@@ -306,8 +307,9 @@ class _Run:
             slot = ExternalImage(external_id=item.after_image_id or "", product_external_id=pid, url=m.get("url", ""),
                                  variant_external_id=m.get("variant_external_id"), position=m.get("position", 0),
                                  is_thumbnail=m.get("is_thumbnail", False), alt_text=m.get("alt_text", ""))
+        link = services.file_url(item.original_key)
         write, result = await self.keyed_write(item, WriteKind.ROLLBACK, lambda key, resume: self.connector.replace_image(
-            pid, slot, ImageUpload(original, ext_of(original), key), resume=resume))
+            pid, slot, ImageUpload(original, ext_of(original), key, link), resume=resume))
         self.relist(pid, slot.external_id, result)
         async with in_transaction():
             await PublishWrite.filter(id=write.id).update(status=WriteStatus.APPLIED,

@@ -3,13 +3,16 @@ set per item (in bulk), executed and rolled back as jobs (core.publishing.execut
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
-from core import runtime, security
+from core import runtime
 from core.catalog.models import Image, Product
 from core.errors import DomainError, ErrorCode, NotFound, ValidationFailed
 from core.jobs import services as jobs
@@ -262,20 +265,32 @@ async def announce(plan: PublishPlan) -> None:
 
 # ---- files (the edited picture, for the before/after preview) --------------------------------
 
-FILE_PURPOSE = "publish-file"
-FILE_TTL = timedelta(hours=1)
+FILE_TTL = timedelta(hours=6)
+
+
+def _file_signature(blob_key: str, expires: int) -> str:
+    digest = hmac.new(runtime.current().settings.signing_key, f"publish-file:{blob_key}:{expires}".encode(),
+                      hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
 
 
 def file_url(blob_key: str) -> str:
-    """A signed, expiring link to a file of the BlobStore (served by the API)."""
-    settings = runtime.current().settings
-    token = security.sign(settings.signing_key, FILE_PURPOSE, blob_key, FILE_TTL)
-    return f"{settings.public_url.rstrip('/')}/publishing/files/{token}"
+    """A signed, expiring link to a file of the BlobStore (served by the API). Short (a
+    platform may take at most 255 characters of URL), so an HMAC rather than a JWT."""
+    expires = int((utcnow() + FILE_TTL).timestamp())
+    base = runtime.current().settings.public_url.rstrip("/")
+    return f"{base}/publishing/files/{blob_key}?e={expires}&s={_file_signature(blob_key, expires)}"
 
 
-def file_key(token: str) -> str | None:
-    claims = security.unsign(runtime.current().settings.signing_key, FILE_PURPOSE, token)
-    return claims["sub"] if claims else None
+def file_key(blob_key: str, expires: str, signature: str) -> str | None:
+    """``blob_key`` if the link is ours and not expired."""
+    try:
+        when = int(expires)
+    except (TypeError, ValueError):
+        return None
+    if when < utcnow().timestamp() or not hmac.compare_digest(_file_signature(blob_key, when), signature or ""):
+        return None
+    return blob_key
 
 
 # ---- reading ----------------------------------------------------------------------------------

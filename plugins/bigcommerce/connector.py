@@ -39,6 +39,7 @@ HOOK_SCOPES = ("store/product/created", "store/product/updated", "store/product/
 _BC_CDN = re.compile(r"cdn\d*\.bigcommerce\.com")
 # The variants spec rejects multipart files over 1 MB (with a 500).
 VARIANT_UPLOAD_MAX = 1024 * 1024
+IMAGE_URL_MAX = 255
 _MIME = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
          "bmp": "image/bmp"}
 
@@ -258,14 +259,17 @@ class BigCommerceConnector:
         pid, vid = str(product_external_id), str(variant_external_id).removeprefix("v")
         if not pid.isdigit() or not vid.isdigit():
             raise ConnectorError(ConnectorErrorCode.NOT_FOUND, f"variant {vid} of product {pid} not found")
-        if len(upload.data) > VARIANT_UPLOAD_MAX:
-            raise ConnectorError(ConnectorErrorCode.INVALID, "BigCommerce takes variant image files of at most 1 MB")
         ext = upload.ext.lower().lstrip(".")
-        files = {"image_file": (upload.file_name, upload.data, _MIME.get(ext, "application/octet-stream"))}
+        send: dict = {"files": {"image_file": (upload.file_name, upload.data, _MIME.get(ext, "application/octet-stream"))}}
+        if len(upload.data) > VARIANT_UPLOAD_MAX:  # bigger files only by URL (BigCommerce downloads up to 8 MB)
+            if not upload.url or len(upload.url) > IMAGE_URL_MAX:
+                raise ConnectorError(ConnectorErrorCode.INVALID, "BigCommerce takes variant image files of at most "
+                                                                 "1 MB, or a URL of at most 255 characters")
+            send = {"json": {"image_url": upload.url}}
         attempts = max(1, self.settings.retry_attempts)
         for attempt in range(attempts):
             try:  # posting again replaces the variant's one image: safe to repeat
-                body = await self.api.post(f"/v3/catalog/products/{pid}/variants/{vid}/image", files=files)
+                body = await self.api.post(f"/v3/catalog/products/{pid}/variants/{vid}/image", **send)
                 return mapping.variant_written(pid, vid, body.get("data") or {})
             except ConnectorError as exc:
                 if exc.code != ConnectorErrorCode.TRANSIENT or attempt == attempts - 1:
