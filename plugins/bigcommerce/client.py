@@ -76,8 +76,16 @@ class _Gate:
             return False
         self.quota = max(1, quota)
         self.window_ms = max(1, window_ms)
-        self.left = left
-        self.reset_at = time.monotonic() + reset_ms / 1000
+        reset_at = time.monotonic() + reset_ms / 1000
+        # Answers to concurrent requests arrive in any order: within one window, an answer
+        # counted earlier by the server must not raise what is known to be left.
+        same_window = self.left is not None and abs(reset_at - self.reset_at) < min(0.5, self.window_ms / 2000)
+        if same_window:
+            self.left = min(self.left, left)
+            self.reset_at = max(self.reset_at, reset_at)
+        else:
+            self.left = left
+            self.reset_at = reset_at
         self.known = True
         return True
 
