@@ -64,14 +64,6 @@ class ItemFailed(Exception):
     """This item cannot be written (the reason goes to the log); the others go on."""
 
 
-class _Passing(Exception):
-    """The store did not answer in time: the item stays pending for the job's next try."""
-
-    def __init__(self, error: ConnectorError):
-        super().__init__(error.message)
-        self.error = error
-
-
 def _reason(error: ConnectorError) -> str:
     if error.code == ConnectorErrorCode.NOT_FOUND:
         return "The product (or image) no longer exists in the store."
@@ -140,6 +132,7 @@ class _Run:
                 positions = {i.external_id: i.position for i in await self.listing(pid)}
             except ConnectorError:
                 pass  # each item meets the error itself
+
         def slot_of(item: PublishItem) -> int:
             if self.plan.status == PlanStatus.ROLLING_BACK and item.after_image_id in positions:
                 return positions[item.after_image_id]
@@ -160,11 +153,12 @@ class _Run:
         await self.progress.update(done=self.done, message=f"{self.done} of {self.progress.job.total} items")
 
     async def fail(self, item: PublishItem, reason: str) -> None:
+        """Publishing: the item FAILED with its reason. Rolling back: it stays DONE (still
+        in the store, so the rollback is incomplete) with the reason."""
         item.error = reason[:500]
         item.attempts += 1
-        item.finished_at = utcnow()
         if self.plan.status == PlanStatus.PUBLISHING:
-            item.status = ItemStatus.FAILED
+            item.status, item.finished_at = ItemStatus.FAILED, utcnow()
         await item.save(update_fields=["status", "error", "attempts", "finished_at"])
 
     # ---- intent rows ------------------------------------------------------------------------
@@ -182,9 +176,10 @@ class _Run:
         await write.save(update_fields=["status", "attempts", "error"])
         return write, resume
 
-    async def refused(self, write: PublishWrite, error: ConnectorError) -> None:
-        """The store answered no: nothing was written."""
-        if not error.retryable:
+    async def refused(self, write: PublishWrite, error: ConnectorError, resume: bool) -> None:
+        """The store answered no: nothing was written by this try. (After an earlier try
+        that may have written, the row stays INTENDED: the next try looks again.)"""
+        if not error.retryable and not resume:
             write.status, write.error, write.finished_at = WriteStatus.FAILED, error.message[:500], utcnow()
             await write.save(update_fields=["status", "error", "finished_at"])
 
@@ -193,7 +188,7 @@ class _Run:
         try:
             result = await call(write.key, resume)
         except ConnectorError as exc:
-            await self.refused(write, exc)
+            await self.refused(write, exc, resume)
             raise
         return write, result
 
