@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 PRODUCTS_AT_ONCE = 8  # products worked on side by side (the connector caps requests in flight)
+CANCEL_CHECK_EVERY = 10  # items between looks at the job's row
 _EXT = {"JPEG": "jpg", "JPG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "TIFF": "tif", "BMP": "bmp"}
 
 
@@ -86,6 +87,7 @@ class _Run:
         self.listings: dict[str, list[ExternalImage] | ConnectorError] = {}
         self.passing: list[ConnectorError] = []
         self.done = 0
+        self.stopped = False  # the job was cancelled: the rest waits for publishPlanExecute
 
     async def listing(self, product_id: str) -> list[ExternalImage]:
         """The product's images as the store has them now (read once per product and run)."""
@@ -118,6 +120,8 @@ class _Run:
         async def one_product(group: list[PublishItem]) -> None:
             async with gate:
                 for item in await self.in_slot_order(group):
+                    if self.stopped:
+                        return
                     await self.guarded(item, work)
 
         await asyncio.gather(*(one_product(g) for g in groups.values()))
@@ -151,6 +155,8 @@ class _Run:
             await self.fail(item, _reason(exc))
         self.done += 1
         await self.progress.update(done=self.done, message=f"{self.done} of {self.progress.job.total} items")
+        if self.done % CANCEL_CHECK_EVERY == 0 and await self.progress.cancelled():
+            self.stopped = True
 
     async def fail(self, item: PublishItem, reason: str) -> None:
         """Publishing: the item FAILED with its reason. Rolling back: it stays DONE (still
@@ -343,6 +349,8 @@ async def run_publish(job: Job, progress: Progress) -> None:
             await run.each_product(pending, run.publish)
         finally:
             await connector.close()
+        if run.stopped:
+            return
         if run.passing:
             first = run.passing[0]
             raise RetryLater(f"{len(run.passing)} items wait for the store: {first.message}",
@@ -390,6 +398,8 @@ async def run_rollback(job: Job, progress: Progress) -> None:
             await run.each_product(todo, run.undo)
         finally:
             await connector.close()
+        if run.stopped:
+            return
         if run.passing:
             first = run.passing[0]
             raise RetryLater(f"{len(run.passing)} items wait for the store: {first.message}",

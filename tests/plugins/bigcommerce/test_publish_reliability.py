@@ -244,3 +244,27 @@ async def test_a_rollback_through_lost_answers_puts_each_original_back_once(gql,
                [(i["sha"], i["is_thumbnail"], i["description"]) for i in ordered(product)]
     items = await PublishItem.filter(plan_id=rolled.id)
     assert all(i.status == ItemStatus.ROLLED_BACK and i.restored_image_id for i in items)
+
+
+async def test_a_cancelled_publish_stops_and_execute_finishes_it(gql, bc_app, bc_sandbox):
+    from core.jobs import services as jobs
+
+    ready = await ready_order(gql, bc_sandbox, products=6, images_per_product=3, duplicates=0)
+    before = await store_state(bc_sandbox, ready)
+    plan = await plan_for(gql, ready)
+    await faults(bc_sandbox, ready, latency_ms=30)
+    started = (await gql(EXECUTE, {"p": plan["id"]}, token=ready.token))["publishPlanExecute"]
+    await wait_until(lambda: PublishItem.filter(plan_id=pk(plan["id"]), status=ItemStatus.DONE).exists(), timeout=30)
+    await jobs.cancel(ready.user, pk(started["job"]["id"]))
+    from workers import execute as runner
+
+    await wait_until(lambda: runner.in_flight == 0, timeout=30)
+    stopped = await PublishPlan.get(id=pk(plan["id"]))
+    pending = await PublishItem.filter(plan_id=stopped.id, status=ItemStatus.PENDING).count()
+    assert stopped.status == PlanStatus.PUBLISHING and pending > 0  # paused, not finished
+    await faults(bc_sandbox, ready, latency_ms=0)
+    again = (await gql(EXECUTE, {"p": plan["id"]}, token=ready.token))["publishPlanExecute"]
+    assert again["errors"] == [] and again["job"]["id"] != started["job"]["id"]
+    await ended(again["job"]["id"])
+    assert (await PublishPlan.get(id=stopped.id)).status == PlanStatus.PUBLISHED
+    assert_overwritten(before, await store_state(bc_sandbox, ready), ready.edited_shas)
