@@ -96,9 +96,10 @@ async def test_429_storms_and_503_bursts_end_with_the_intended_images(gql, bc_ap
 
     async def other_app(stop: asyncio.Event) -> None:  # another app of the store, using the quota flat out
         async with httpx.AsyncClient(base_url=bc_sandbox.url, headers={"X-Auth-Token": ready.remote["access_token"]}) as http:
-            while not stop.is_set():
-                await http.get(f"/stores/{ready.store_hash}/v3/catalog/products", params={"limit": 1})
-                await asyncio.sleep(0.005)
+            while not stop.is_set():  # more than a window's quota at once, every 50 ms
+                await asyncio.gather(*(http.get(f"/stores/{ready.store_hash}/v3/catalog/products",
+                                                params={"limit": 1}) for _ in range(30)))
+                await asyncio.sleep(0.05)
 
     stop = asyncio.Event()
     storm = asyncio.create_task(other_app(stop))
