@@ -19,7 +19,7 @@ import time
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from core.specs.options import BackgroundKind, CropKind, OutputFormat, Retouch, Shadow, SpecOptions
+from core.specs.options import Alignment, BackgroundKind, CropKind, OutputFormat, Retouch, Shadow, SpecOptions
 
 from .decode import Decoded, decode, probe, upright_size
 from .encode import encode
@@ -88,30 +88,37 @@ def edit(original: bytes, spec: SpecOptions, fmt: OutputFormat | None = None) ->
         cut = segment(small.image)
         steps.append("background analysed" + (" (original already cut out)" if cut.from_alpha else ""))
 
-    # the content box, in original pixels
+    # the content box, in original pixels: roughly from the working copy, then to the pixel
     sxw, syw = (W0 / cut.size[0], H0 / cut.size[1]) if cut else (1.0, 1.0)
-    box = (0.0, 0.0, float(W0), float(H0))
     subject = cut.bbox() if cut else None
     if cut and subject is None:
         reasons.append("No product could be told apart from the background.")
-    if cut and subject is not None and spec.crop.kind != CropKind.NONE:
-        x0, y0, x1, y1 = cut.bbox(with_shadow=spec.keep_original_shadow and remove)
+    trim = cut is not None and subject is not None and spec.crop.kind != CropKind.NONE
+    with_shadow = spec.keep_original_shadow and remove
+    box = (0.0, 0.0, float(W0), float(H0))
+    if trim:
+        x0, y0, x1, y1 = cut.bbox(with_shadow=with_shadow)
         box = (x0 * sxw, y0 * syw, x1 * sxw, y1 * syw)
-        steps.append("trimmed to the product")
-    cw, ch = box[2] - box[0], box[3] - box[1]
-    reserve = 0.0
-    if spec.shadow != Shadow.NONE and spec.crop.kind != CropKind.NONE and subject is not None:
-        reserve = ch * (DROP_RESERVE if spec.shadow == Shadow.DROP else REFLECTION_RESERVE)
-    plan = place(spec, cw, ch + reserve)
-    W, H = plan.canvas
-    px, py, pw, ph = plan.rect
-    sx, sy = pw / cw, ph / (ch + reserve)  # output pixels per original pixel
+    plan, sx, sy = _plan(spec, box, subject is not None)
 
     # decode for output: drafted when the output needs at most half the pixels
     if full is None or (src_format == "JPEG" and max(sx, sy) < 0.5 and full.scale == 1.0):
         full = decode(original, want=(math.ceil(W0 * sx * 1.05), math.ceil(H0 * sy * 1.05)))
         notes += [n for n in full.notes if n not in notes]
     rx, ry = full.image.width / W0, full.image.height / H0
+    if trim:
+        exact = cut.exact_bbox(full.image)
+        if exact is not None:
+            ex = (exact[0] / rx, exact[1] / ry, exact[2] / rx, exact[3] / ry)
+            shadow_box = cut.shadow_bbox() if with_shadow else None
+            if shadow_box is not None:
+                sb = (shadow_box[0] * sxw, shadow_box[1] * syw, shadow_box[2] * sxw, shadow_box[3] * syw)
+                ex = (min(ex[0], sb[0]), min(ex[1], sb[1]), max(ex[2], sb[2]), max(ex[3], sb[3]))
+            box = ex
+            plan, sx, sy = _plan(spec, box, True)
+        steps.append("trimmed to the product")
+    W, H = plan.canvas
+    px, py, pw, ph = plan.rect
 
     # the region of the canvas the layer covers: all of it shows the original when the
     # background is kept; only the padded content when it is replaced
@@ -154,18 +161,15 @@ def edit(original: bytes, spec: SpecOptions, fmt: OutputFormat | None = None) ->
     alpha = rgb = None
     if cut is not None and (remove or spec.shadow != Shadow.NONE):
         wbox = (o[0] / sxw, o[1] / syw, o[2] / sxw, o[3] / syw)
-
-        def at_layer(a: np.ndarray, resample) -> np.ndarray:
-            return np.asarray(Image.fromarray(a).resize((lw, lh), resample, box=wbox))
-
         if cut.from_alpha:
             alpha = np.asarray(layer.getchannel("A"))
             rgb = np.asarray(layer.convert("RGB"))
+            shadow = None
         else:
-            shadow = at_layer(cut.shadow, Image.Resampling.BILINEAR) if cut.shadow.any() else None
-            alpha, rgb = refine(np.asarray(layer.convert("RGB")), at_layer(cut.guide, Image.Resampling.NEAREST),
-                                at_layer(cut.background, Image.Resampling.BILINEAR),
-                                at_layer(cut.foreground, Image.Resampling.BILINEAR), shadow, cut.t_lo, cut.t_hi)
+            guide, bg, fg, shadow = cut.sample(wbox, (lw, lh))
+            alpha, rgb = refine(np.asarray(layer.convert("RGB")), guide, bg, fg, shadow, cut.t_lo, cut.t_hi)
+            if trim and not with_shadow:
+                lx0, ly0 = _snap(alpha, (lx0, ly0), plan.rect, spec)
             if remove and spec.keep_original_shadow and shadow is not None:
                 keep = np.where(shadow >= 8, shadow, 0).astype(np.uint8)
                 _darken(canvas, Image.fromarray(keep), (lx0, ly0))
@@ -214,6 +218,39 @@ def edit(original: bytes, spec: SpecOptions, fmt: OutputFormat | None = None) ->
         "ms": round((time.perf_counter() - started) * 1000, 1),
     }
     return EditResult(data, fmt.value, W, H, confidence, " ".join(reasons) or None, report)
+
+
+def _snap(alpha: np.ndarray, at: tuple[int, int], rect: tuple[int, int, int, int],
+          spec: SpecOptions) -> tuple[int, int]:
+    """Shift the layer so the matted product sits where the plan put it: the box measured on
+    the working copy can be a pixel off, and margins must hold to the pixel."""
+    solid = alpha >= 128
+    rows, cols = np.flatnonzero(solid.any(axis=1)), np.flatnonzero(solid.any(axis=0))
+    if not len(rows):
+        return at
+    x, y, w, h = rect
+    left, right = at[0] + int(cols[0]), at[0] + int(cols[-1]) + 1
+    top, bottom = at[1] + int(rows[0]), at[1] + int(rows[-1]) + 1
+    dx = round((2 * x + w - left - right) / 2)
+    if spec.shadow != Shadow.NONE or spec.alignment == Alignment.TOP:
+        dy = y - top  # a drawn shadow's room is below the product: keep the top
+    elif spec.alignment == Alignment.BOTTOM:
+        dy = y + h - bottom
+    else:
+        dy = round((2 * y + h - top - bottom) / 2)
+    if abs(dx) > 3 or abs(dy) > 3:  # not a rounding matter: leave the plan alone
+        return at
+    return at[0] + dx, at[1] + dy
+
+
+def _plan(spec: SpecOptions, box: tuple[float, float, float, float], found: bool):
+    """Placement for the content ``box`` (original pixels) and its output scale (x, y)."""
+    cw, ch = box[2] - box[0], box[3] - box[1]
+    reserve = 0.0
+    if spec.shadow != Shadow.NONE and spec.crop.kind != CropKind.NONE and found:
+        reserve = ch * (DROP_RESERVE if spec.shadow == Shadow.DROP else REFLECTION_RESERVE)
+    plan = place(spec, cw, ch + reserve)
+    return plan, plan.rect[2] / cw, plan.rect[3] / (ch + reserve)
 
 
 def _darken(canvas: Image.Image, opacity: Image.Image, at: tuple[int, int]) -> None:

@@ -19,6 +19,7 @@ subject size, fragments, shadow share and edge contrast. They are reported.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,6 +54,69 @@ class Cutout:
         if not len(xs):
             return None
         return int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1
+
+
+    def shadow_bbox(self) -> tuple[int, int, int, int] | None:
+        m = self.shadow >= 8
+        ys, xs = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
+        if not len(xs):
+            return None
+        return int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1
+
+    def sample(self, box: tuple[float, float, float, float], size: tuple[int, int]):
+        """guide, background, foreground, shadow (or None) for a region of the working copy
+        (``box`` in working pixels) drawn at ``size``: what ``refine`` needs."""
+        def at(a: np.ndarray, resample) -> np.ndarray:
+            return np.asarray(Image.fromarray(a).resize(size, resample, box=box))
+        bl = Image.Resampling.BILINEAR
+        shadow = at(self.shadow, bl) if self.shadow.any() else None
+        return at(self.guide, Image.Resampling.NEAREST), at(self.background, bl), at(self.foreground, bl), shadow
+
+    def matte(self, rgb: np.ndarray, box: tuple[float, float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Alpha and unmixed colours for ``rgb``, the picture's region ``box`` (working pixels)."""
+        guide, bg, fg, shadow = self.sample(box, (rgb.shape[1], rgb.shape[0]))
+        return refine(rgb, guide, bg, fg, shadow, self.t_lo, self.t_hi)
+
+    def exact_bbox(self, im: Image.Image) -> tuple[int, int, int, int] | None:
+        """The product's box in ``im`` (the picture at any resolution) to the pixel: the working
+        box's edges are matted again at ``im``'s resolution in thin strips."""
+        rough = self.bbox()
+        if rough is None:
+            return None
+        fx, fy = im.width / self.size[0], im.height / self.size[1]
+        if self.from_alpha:
+            a = np.asarray(im.getchannel("A")) >= 128 if im.mode == "RGBA" else None
+            if a is None or not a.any():
+                return None
+            ys, xs = np.flatnonzero(a.any(axis=1)), np.flatnonzero(a.any(axis=0))
+            return int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1
+        u = 2 * math.ceil(max(fx, fy)) + 2
+        X0, Y0, X1, Y1 = rough[0] * fx, rough[1] * fy, rough[2] * fx, rough[3] * fy
+        W, H = im.size
+
+        def alpha_in(a: int, b: int, c: int, d: int) -> np.ndarray | None:
+            a, b, c, d = max(0, a), max(0, b), min(W, c), min(H, d)
+            if c <= a or d <= b:
+                return None
+            rgb = np.asarray(im.crop((a, b, c, d)).convert("RGB"))
+            return self.matte(rgb, (a / fx, b / fy, c / fx, d / fy))[0] >= 128
+
+        def first(mask: np.ndarray | None, axis: int, last: bool) -> int | None:
+            if mask is None:
+                return None
+            hits = np.flatnonzero(mask.any(axis=axis))
+            return None if not len(hits) else int(hits[-1] if last else hits[0])
+
+        top, bottom = int(Y0) - u, math.ceil(Y1) + u
+        left, right = int(X0) - u, math.ceil(X1) + u
+        x0 = first(alpha_in(left, top, int(X0) + u, bottom), 0, False)
+        x1 = first(alpha_in(math.ceil(X1) - u, top, right, bottom), 0, True)
+        y0 = first(alpha_in(left, top, right, int(Y0) + u), 1, False)
+        y1 = first(alpha_in(left, math.ceil(Y1) - u, right, bottom), 1, True)
+        return (max(0, left) + x0 if x0 is not None else round(X0),
+                max(0, top) + y0 if y0 is not None else round(Y0),
+                max(0, math.ceil(X1) - u) + x1 + 1 if x1 is not None else round(X1),
+                max(0, math.ceil(Y1) - u) + y1 + 1 if y1 is not None else round(Y1))
 
 
 def working_copy(im: Image.Image) -> tuple[Image.Image, int]:
@@ -107,8 +171,10 @@ def segment(im: Image.Image) -> Cutout:
         sigma = float(np.mean(1.4826 * np.median(np.abs(r[keep]), axis=0)))
         keep = rn <= max(10.0, 4 * sigma)
     inliers = float(keep.mean())
-    gy, gx = np.mgrid[0:h, 0:w]
-    bg = (_design(gx.ravel() / w, gy.ravel() / h).astype(np.float32) @ coef).reshape(h, w, 3)
+    u = (np.arange(w, dtype=np.float32) / w)[None, :, None]
+    v = (np.arange(h, dtype=np.float32) / h)[:, None, None]
+    c = coef.astype(np.float32)  # the quadratic surface, evaluated by broadcasting rows and columns
+    bg = (c[0] + c[2] * v + c[4] * v * v) + (c[1] * u + c[3] * u * u) + c[5] * (v * u)
     bg = np.clip(bg, 0, 255)
 
     # 2. distance to the background; shadow-like pixels are the background darkened, same hue
@@ -137,6 +203,18 @@ def segment(im: Image.Image) -> Cutout:
     else:
         mask = np.zeros((h, w), bool)
         kept_areas = np.zeros(0)
+
+    # 3b. peel compression ringing off the outline: an edge pixel far weaker than the
+    # product next to it is an artefact of the edge, not product
+    if mask.any():
+        local = ndimage.maximum_filter(np.where(mask, d, 0), size=17)
+        floor = np.maximum(t_lo, 0.12 * local)
+        for _ in range(8):  # ringing reaches at most a JPEG block (8 px) from the edge
+            edge = mask & ~ndimage.binary_erosion(mask)
+            weak_edge = edge & (d < floor)
+            if not weak_edge.any():
+                break
+            mask &= ~weak_edge
 
     # 4. holes: filled, unless large and background-like (a handle, a ring)
     holes_left = 0
@@ -167,11 +245,7 @@ def segment(im: Image.Image) -> Cutout:
     inner = ndimage.binary_erosion(mask, iterations=1)
     outer = ndimage.binary_dilation(mask, iterations=1)
     guide = np.where(inner, 255, np.where(outer, 128, 0)).astype(np.uint8)
-    wgt = ndimage.uniform_filter(inner.astype(np.float32), 7)
-    fg = np.empty_like(img)
-    for c in range(3):
-        fg[..., c] = ndimage.uniform_filter(img[..., c] * inner, 7)
-    fg = np.where(wgt[..., None] > 1e-3, fg / np.maximum(wgt, 1e-3)[..., None], img)
+    fg = _local_mean(img, inner if inner.any() else mask)
 
     # 7. confidence
     area_share = float(mask.mean())
@@ -196,6 +270,24 @@ def segment(im: Image.Image) -> Cutout:
         "noise_sigma": round(sigma, 2), "subject_share": round(area_share, 3)}
     return Cutout(f, (w, h), mask, guide, bg.astype(np.uint8), np.clip(fg, 0, 255).astype(np.uint8),
                   shadow, round(confidence, 3), factors, t_lo, t_hi)
+
+
+def _local_mean(img: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """The mean colour of ``where`` near each pixel: within 7 px, else 21 px, else overall.
+    It must always be a product colour: an edge pixel is matted against it."""
+    out = np.empty_like(img)
+    if not where.any():
+        out[:] = img.reshape(-1, 3).mean(axis=0)
+        return out
+    out[:] = img[where].mean(axis=0)
+    m = where.astype(np.float32)
+    for size in (21, 7):  # the narrow window wins where it has product pixels
+        wgt = ndimage.uniform_filter(m, size)
+        ok = wgt > 1e-3
+        for c in range(3):
+            mean = ndimage.uniform_filter(img[..., c] * m, size) / np.maximum(wgt, 1e-3)
+            out[..., c] = np.where(ok, mean, out[..., c])
+    return out
 
 
 def _soft_regions(candidates: np.ndarray, k: np.ndarray, background: np.ndarray) -> np.ndarray:
@@ -249,7 +341,10 @@ def refine(rgb: np.ndarray, guide: np.ndarray, bg: np.ndarray, fg: np.ndarray, s
         in_shadow = (shadow[ys, xs] > 0) & (k >= SHADOW_K_MIN) & (np.sqrt((off * off).sum(axis=1)) < 8.0)
         a[in_shadow] = 0.0
     alpha[ys, xs] = np.round(a * 255).astype(np.uint8)
+    # unmix the old background out of edge pixels; faint ones take the nearby product colour
+    # (dividing their tiny difference would amplify noise into specks)
     out = rgb.copy()
-    safe = a > 0.05
-    out[ys[safe], xs[safe]] = np.clip(B[safe] + diff[safe] / a[safe, None], 0, 255).astype(np.uint8)
+    safe = a >= 0.5
+    colour = np.where(safe[:, None], B + diff / np.maximum(a, 0.5)[:, None], F)
+    out[ys, xs] = np.clip(colour, 0, 255).astype(np.uint8)
     return alpha, out
