@@ -186,7 +186,7 @@ def segment(im: Image.Image) -> Cutout:
     k = (img * bg).sum(axis=2) / bb
     off = img - k[..., None] * bg
     shadowlike = (d > t_lo) & (k >= SHADOW_K_MIN) & (k < 1.0) & \
-        (np.sqrt((off * off).sum(axis=2)) < max(6.0, 2.5 * sigma))
+        (np.sqrt((off * off).sum(axis=2)) < max(10.0, 2.5 * sigma))  # 4:2:0 JPEG bleeds hue into a shadow
     shadowlike = _soft_regions(shadowlike, k, d <= t_lo)
 
     # 3. hysteresis: weak pixels connected to strong ones, specks dropped
@@ -292,8 +292,12 @@ def _local_mean(img: np.ndarray, where: np.ndarray) -> np.ndarray:
 
 def _soft_regions(candidates: np.ndarray, k: np.ndarray, background: np.ndarray) -> np.ndarray:
     """Keep the shadow-like regions that behave like shadows: a soft falloff (their darkening
-    varies) and a good share of their outline on the background. A grey label printed on a
-    product is as neutral as a shadow but flat, and mostly bordered by the product."""
+    varies, and is slight where they meet the background) and a good share of their outline
+    on the background. A grey label printed on a product is as neutral as a shadow, but flat,
+    sharp-edged and mostly bordered by the product."""
+    # thin bridges (mixed pixels along a product's edge) would join a label to a shadow
+    given = candidates
+    candidates = ndimage.binary_opening(candidates, structure=_EIGHT)
     lab, count = ndimage.label(candidates, structure=_EIGHT)
     if not count:
         return candidates
@@ -306,9 +310,14 @@ def _soft_regions(candidates: np.ndarray, k: np.ndarray, background: np.ndarray)
     ring_all = np.bincount(ring.ravel(), minlength=count + 1)
     ring_bg = np.bincount(ring.ravel(), weights=background.ravel(), minlength=count + 1)
     share = ring_bg / np.maximum(ring_all, 1)
-    lut = (spread >= 0.04) & (share >= 0.25)
+    # a shadow fades into the background: where it meets it, it is barely darker
+    outline = candidates & ndimage.binary_dilation(background, structure=_EIGHT)
+    o_count = np.bincount(flat, weights=outline.ravel(), minlength=count + 1)
+    o_k = np.bincount(flat, weights=(k * outline).ravel(), minlength=count + 1) / np.maximum(o_count, 1)
+    lut = (spread >= 0.04) & (share >= 0.4) & (o_k >= 0.88)
     lut[0] = False
-    return lut[lab]
+    # give the accepted shadows back their thin parts (the sliver where they meet the product)
+    return ndimage.binary_dilation(lut[lab], structure=_EIGHT, iterations=3, mask=given)
 
 
 def _ramp(x: float, good: float, bad: float) -> float:
@@ -338,7 +347,7 @@ def refine(rgb: np.ndarray, guide: np.ndarray, bg: np.ndarray, fg: np.ndarray, s
     if shadow is not None:
         k = (I * B).sum(axis=1) / ((B * B).sum(axis=1) + 1e-3)
         off = I - k[:, None] * B
-        in_shadow = (shadow[ys, xs] > 0) & (k >= SHADOW_K_MIN) & (np.sqrt((off * off).sum(axis=1)) < 8.0)
+        in_shadow = (shadow[ys, xs] > 0) & (k >= SHADOW_K_MIN) & (np.sqrt((off * off).sum(axis=1)) < 10.0)
         a[in_shadow] = 0.0
     alpha[ys, xs] = np.round(a * 255).astype(np.uint8)
     # unmix the old background out of edge pixels; faint ones take the nearby product colour

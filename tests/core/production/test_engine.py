@@ -69,7 +69,7 @@ def test_an_original_that_is_already_cut_out_keeps_its_own_mask():
     assert iou(result.data, pic) >= 0.99
 
 
-BACKGROUNDS = [{"kind": "KEEP"}, {"kind": "WHITE"}, {"kind": "TRANSPARENT"}, {"kind": "COLOUR", "colour": "#2A3F5C"}]
+BACKGROUNDS = [{"kind": "KEEP"}, {"kind": "WHITE"}, {"kind": "TRANSPARENT"}, {"kind": "COLOUR", "colour": "#E0F0FF"}]
 CROPS = [{"kind": "NONE"}, {"kind": "TRIM"}, {"kind": "ASPECT", "aspect_width": 4, "aspect_height": 3},
          {"kind": "EXACT", "width": 200, "height": 260}]
 VARIANTS = [  # margins, alignment, size and shadow options, taken in turn through the matrix
