@@ -84,7 +84,7 @@ def edit(original: bytes, spec: SpecOptions, fmt: OutputFormat | None = None) ->
             small = decode(original, want=(math.ceil(W0 / f), math.ceil(H0 / f)))
         else:
             small = full = decode(original)
-        notes += small.notes
+        notes += [n for n in small.notes if not n.startswith('draft')]  # the analysis copy's draft
         cut = segment(small.image)
         steps.append("background analysed" + (" (original already cut out)" if cut.from_alpha else ""))
 
@@ -152,8 +152,8 @@ def edit(original: bytes, spec: SpecOptions, fmt: OutputFormat | None = None) ->
     fill = _fill(spec)
     transparent_out = fill is not None and len(fill) == 4
     if fill is None:  # KEEP: the margins take the backdrop's colour
-        if full.image.mode == "RGBA" and fmt in ALPHA_FORMATS:
-            fill, transparent_out = (0, 0, 0, 0), True
+        if full.image.mode == "RGBA":  # a cut-out original stays cut out, or goes on white
+            fill, transparent_out = ((0, 0, 0, 0), True) if fmt in ALPHA_FORMATS else ((255, 255, 255), False)
         else:
             fill = _border_colour(full.image)
     canvas = Image.new("RGBA" if transparent_out else "RGB", (W, H), fill)
@@ -168,7 +168,7 @@ def edit(original: bytes, spec: SpecOptions, fmt: OutputFormat | None = None) ->
         else:
             guide, bg, fg, shadow = cut.sample(wbox, (lw, lh))
             alpha, rgb = refine(np.asarray(layer.convert("RGB")), guide, bg, fg, shadow, cut.t_lo, cut.t_hi)
-            if trim and not with_shadow:
+            if trim and remove and not with_shadow:
                 lx0, ly0 = _snap(alpha, (lx0, ly0), plan.rect, spec)
             if remove and spec.keep_original_shadow and shadow is not None:
                 keep = np.where(shadow >= 8, shadow, 0).astype(np.uint8)
@@ -180,7 +180,10 @@ def edit(original: bytes, spec: SpecOptions, fmt: OutputFormat | None = None) ->
                           BackgroundKind.TRANSPARENT: "background made transparent"}[spec.background.kind])
 
     if not remove:
-        canvas.paste(layer.convert(canvas.mode), (lx0, ly0))
+        if layer.mode == "RGBA" and canvas.mode == "RGB":
+            canvas.paste(layer.convert("RGB"), (lx0, ly0), layer.getchannel("A"))
+        else:
+            canvas.paste(layer.convert(canvas.mode), (lx0, ly0))
     if alpha is not None and subject is not None and spec.shadow != Shadow.NONE:
         _synthetic_shadow(canvas, spec.shadow, rgb, alpha, (lx0, ly0))
         steps.append("drop shadow drawn" if spec.shadow == Shadow.DROP else "reflection drawn")

@@ -67,6 +67,9 @@ def test_an_original_that_is_already_cut_out_keeps_its_own_mask():
     result = edit(render.encode(pic), CUTOUT)
     assert result.confidence == 1.0 and result.retoucher_reason is None
     assert iou(result.data, pic) >= 0.99
+    kept = edit(render.encode(pic), spec_of({"background": {"kind": "KEEP"}}))  # to JPEG: on white
+    corners = np.asarray(Image.open(io.BytesIO(kept.data)).convert("RGB"))[[0, 0, -1, -1], [0, -1, 0, -1]]
+    assert (corners >= 250).all()
 
 
 BACKGROUNDS = [{"kind": "KEEP"}, {"kind": "WHITE"}, {"kind": "TRANSPARENT"}, {"kind": "COLOUR", "colour": "#E0F0FF"}]
