@@ -9,7 +9,8 @@ Conventions (documented for the merchant and the retoucher alike):
   top/bottom of the height); pixel margins are output pixels.
 - Canvas: size CANVAS gives it; else crop EXACT gives it (fitted within size MAX);
   else it is the content at its original scale plus margins, widened to the aspect
-  ratio for crop ASPECT, then shrunk to fit size MAX (never enlarged), capped at MAX_SIDE.
+  ratio for crop ASPECT, then shrunk to fit size MAX (never enlarged), capped at MAX_SIDE
+  and MAX_DERIVED_PIXELS (huge percent margins around a big product would otherwise ask for GBs).
 - The content is scaled to fill the room inside the margins on one axis; on the other
   axis it is centred horizontally, placed vertically by the alignment.
 """
@@ -20,6 +21,9 @@ import math
 from dataclasses import dataclass
 
 from core.specs.options import MAX_SIDE, Alignment, CropKind, MarginUnit, SizeMode, SpecOptions
+
+
+MAX_DERIVED_PIXELS = 50_000_000  # a canvas the spec does not size explicitly stays below this
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ def canvas_size(spec: SpecOptions, cw: float, ch: float) -> tuple[int, int]:
                 w = h * a
             else:
                 h = w / a
-    f = min(_fit(w, h, *limit), _fit(w, h, MAX_SIDE, MAX_SIDE))
+    f = min(_fit(w, h, *limit), _fit(w, h, MAX_SIDE, MAX_SIDE), math.sqrt(min(1.0, MAX_DERIVED_PIXELS / (w * h))))
     w, h = w * f, h * f
     if c.kind == CropKind.ASPECT:  # round so the ratio holds to the pixel
         aw, ah = c.aspect_width, c.aspect_height

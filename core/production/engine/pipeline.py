@@ -81,7 +81,7 @@ def edit(original: bytes, spec: SpecOptions, fmt: OutputFormat | None = None) ->
     if need_cut:
         if src_format == "JPEG" and max(W0, H0) > 2 * WORK_SIDE:
             f = max(W0, H0) / WORK_SIDE
-            small = decode(original, want=(math.ceil(W0 / f), math.ceil(H0 / f)))
+            small = decode(original, want=(math.ceil(0.8 * W0 / f), math.ceil(0.8 * H0 / f)))
         else:
             small = full = decode(original)
         notes += [n for n in small.notes if not n.startswith('draft')]  # the analysis copy's draft
