@@ -21,7 +21,7 @@ from .errors import EngineError
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP")
 MAX_INPUT_BYTES = 64 * 1024 * 1024
-MAX_PIXELS = 60_000_000  # below Pillow's 89 MP default: product photos above 60 MP are not plausible
+MAX_PIXELS = 60_000_000  # checked after open, below Pillow's own 89 MP bomb limit (left as it is: global)
 
 _SRGB = ImageCms.createProfile("sRGB")
 T = Image.Transpose
@@ -64,13 +64,12 @@ def probe(data: bytes) -> Image.Image:
         raise EngineError("CORRUPT", "The file is empty.")
     if len(data) > MAX_INPUT_BYTES:
         raise EngineError("TOO_LARGE", f"The file is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB.")
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     with _guarded():
         im = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
-        if getattr(im, "n_frames", 1) > 1 and im.format in ("GIF", "PNG", "WEBP"):
-            raise EngineError("ANIMATED", "Animated images cannot be edited; send a still image.")
         if im.width * im.height > MAX_PIXELS:
             raise EngineError("TOO_LARGE", f"The image has {im.width * im.height} pixels; at most {MAX_PIXELS}.")
+        if getattr(im, "is_animated", False) and im.format in ("GIF", "PNG", "WEBP"):
+            raise EngineError("ANIMATED", "Animated images cannot be edited; send a still image.")
     return im
 
 
