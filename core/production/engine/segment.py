@@ -29,6 +29,15 @@ from scipy import ndimage
 WORK_SIDE = 512
 SHADOW_K_MIN = 0.53  # a shadow darkens the background to no less than this share of its brightness
 _EIGHT = np.ones((3, 3), bool)
+# RGB -> (luma, chroma / 2, chroma / 2), scaled so a grey step keeps its RGB length:
+# compression keeps brightness edges sharp but smears colour over 16-px blocks
+_WEIGHT = (np.array([[0.299, 0.587, 0.114], [-0.0844, -0.1656, 0.25], [0.25, -0.2094, -0.0406]])
+           * np.sqrt(3)).astype(np.float32)
+
+
+def _luma_weighted(diff: np.ndarray) -> np.ndarray:
+    w = diff @ _WEIGHT.T
+    return np.sqrt((w * w).sum(axis=-1))
 
 
 @dataclass
@@ -204,14 +213,17 @@ def segment(im: Image.Image) -> Cutout:
         mask = np.zeros((h, w), bool)
         kept_areas = np.zeros(0)
 
-    # 3b. peel compression ringing off the outline: an edge pixel far weaker than the
-    # product next to it is an artefact of the edge, not product
+    # 3b. peel compression artefacts off the outline: an edge pixel far weaker than the
+    # product next to it is ringing or chroma bleed (so measured mostly by brightness)
     if mask.any():
-        local = ndimage.maximum_filter(np.where(mask, d, 0), size=17)
-        floor = np.maximum(t_lo, 0.12 * local)
-        for _ in range(8):  # ringing reaches at most a JPEG block (8 px) from the edge
+        dl = _luma_weighted(diff)
+        # the product's contrast along its own outline nearby (not a label further in)
+        ring = mask & ~ndimage.binary_erosion(mask, iterations=5)
+        peak = ndimage.maximum_filter(dl * ring, size=17)
+        floor = np.maximum(0.5 * t_lo, 0.25 * peak)
+        for _ in range(8):  # artefacts reach at most a JPEG block (8 px, 16 for chroma) from the edge
             edge = mask & ~ndimage.binary_erosion(mask)
-            weak_edge = edge & (d < floor)
+            weak_edge = edge & (dl < floor)
             if not weak_edge.any():
                 break
             mask &= ~weak_edge
@@ -261,7 +273,7 @@ def segment(im: Image.Image) -> Cutout:
         "touches_frame": _ramp(touch, 0.05, 0.35),
         "subject_size": 0.0 if area_share < 0.001 else (0.2 if area_share > 0.95 else 1.0),
         "fragments": max(0.0, 1.0 - 0.1 * max(0, fragments - 4)),
-        "shadow_share": _ramp(shadow_share, 0.35, 0.85),
+        "shadow_share": _ramp(shadow_share, 0.6, 1.5),  # a narrow product casts a wide floor shadow
         "edge_contrast": min(1.0, max(0.5, contrast / 1.6)),
         "background_holes": 0.96 if holes_left else 1.0,
     }
@@ -339,11 +351,12 @@ def refine(rgb: np.ndarray, guide: np.ndarray, bg: np.ndarray, fg: np.ndarray, s
     B = bg[ys, xs].astype(np.float32)
     F = fg[ys, xs].astype(np.float32)
     diff, fb = I - B, F - B
-    den = (fb * fb).sum(axis=1)
-    proj = (diff * fb).sum(axis=1) / np.maximum(den, 1.0)
+    dw, fw = diff @ _WEIGHT.T, fb @ _WEIGHT.T  # chroma counts half: 4:2:0 JPEG smears it
+    den = (fw * fw).sum(axis=1)
+    proj = (dw * fw).sum(axis=1) / np.maximum(den, 1.0)
     dist = np.sqrt((diff * diff).sum(axis=1))
     ramp = (dist - t_lo) / max(1.0, t_hi - t_lo)
-    a = np.clip(np.where(den > t_hi * t_hi, proj, ramp), 0.0, 1.0)
+    a = np.clip(np.where(den > (0.6 * t_hi) ** 2, proj, ramp), 0.0, 1.0)
     if shadow is not None:
         k = (I * B).sum(axis=1) / ((B * B).sum(axis=1) + 1e-3)
         off = I - k[:, None] * B
