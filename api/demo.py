@@ -253,6 +253,7 @@ class DemoStack:
             "PIXPORT_BIGCOMMERCE_WEBHOOK_BASE_URL": HOOKS_ORIGIN,
             # Pixport's iframe pages may be framed by the sandbox's control panel.
             "PIXPORT_BIGCOMMERCE_CONTROL_PANEL_ORIGIN": self.sandbox_url,
+            "PIXPORT_APP_FRAME_ANCESTORS": self.sandbox_url,  # and so may /app
             "PIXPORT_STRIPE_API_KEY": STRIPE_API_KEY,
             "PIXPORT_STRIPE_API_BASE": self.stripe_url,
             "PIXPORT_STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
