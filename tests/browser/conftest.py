@@ -43,7 +43,7 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def demo(tmp_path_factory, chromium_path):
     """The demo stack with the app registered but not installed: the journey installs it."""
     config = DemoConfig.on_free_ports(data_dir=tmp_path_factory.mktemp("demo"), install=False, inherit_env=False,
@@ -52,7 +52,9 @@ def demo(tmp_path_factory, chromium_path):
         yield stack
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs its own event loop, which must be gone before the
+# suite's asyncio tests run again.
+@pytest.fixture(scope="module")
 def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
@@ -123,7 +125,7 @@ class StoreState:
         return self.product(product_id)["images"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def store_state(demo) -> StoreState:
     state = StoreState(demo)
     yield state

@@ -1,22 +1,30 @@
 """The merchant's whole journey in Chromium, as the README walks it: install Pixport from the
 store's control panel, sign up, wait for the sync, filter, select, see a duplicate removed,
-create a specification, see the price, approve with a comment, pay by card saving it, ...
+create a specification, see the price, approve with a comment, pay by card saving it; a
+second, shorter run pays with PayPal.
 
-Every step is taken through the app's visible controls (roles and accessible names from
-webapp/README.md); what the store holds is checked through the sandbox's control API.
+Every step goes through the app's visible controls (roles and accessible names from
+webapp/README.md), inside the control panel's iframe as on BigCommerce; what the store
+holds and what the buyer does at PayPal go through the emulators' control APIs.
 """
 
 from __future__ import annotations
 
 import re
+import time
 
+import httpx
 from playwright.sync_api import FrameLocator, Page, expect
 
 from api.demo import APP_CLIENT_ID
 
+EMAIL = "merchant@example.com"
 PASSWORD = "a long passphrase 1"
 SYNC_TIMEOUT_MS = 60_000
+APP_FRAME = 'iframe[title="Pixport"]'
 
+
+# ---- the steps ---------------------------------------------------------------------------------
 
 def install_from_the_control_panel(page: Page, demo, shot) -> FrameLocator:
     page.goto(demo.panel_url)
@@ -26,18 +34,18 @@ def install_from_the_control_panel(page: Page, demo, shot) -> FrameLocator:
     expect(page.get_by_role("heading", name="Install Pixport")).to_be_visible()
     shot(page, "02-install-permissions")
     page.get_by_role("button", name="Confirm").click()
-    app = page.frame_locator('iframe[title="Pixport"]')
+    app = page.frame_locator(APP_FRAME)
     expect(app.get_by_role("heading", name=re.compile(r"^Pixport is installed"))).to_be_visible()
     shot(page, "03-installed")
     return app
 
 
-def sign_up(app: FrameLocator, page: Page, shot, email: str) -> None:
+def sign_up(app: FrameLocator, page: Page, shot) -> None:
     app.get_by_role("link", name="Open Pixport").click()
     expect(app.get_by_role("heading", name="Welcome to Pixport", level=1)).to_be_visible()
     form = app.get_by_role("form", name="Create account")
     form.get_by_role("textbox", name="Name").fill("Merchant in the demo")
-    form.get_by_role("textbox", name="Email").fill(email)
+    form.get_by_role("textbox", name="Email").fill(EMAIL)
     form.get_by_label("Password").fill(PASSWORD)
     shot(page, "04-sign-up")
     form.get_by_role("button", name="Create account").click()
@@ -48,9 +56,147 @@ def wait_for_sync(app: FrameLocator, page: Page, shot, images: int) -> None:
     progress = app.get_by_role("progressbar", name="Sync progress")
     expect(progress).to_be_visible()
     expect(app.get_by_text("Sync succeeded")).to_be_visible(timeout=SYNC_TIMEOUT_MS)
-    expect(progress).to_have_attribute("aria-valuemax", re.compile(r"^[1-9]\d*$"))
+    assert progress.evaluate("p => p.max > 0 && p.value === p.max"), "the progress bar ends full"
     shot(page, "05-synced")
 
+
+def open_from_the_panel(page: Page, demo) -> FrameLocator:
+    """A merchant who signed up before: the panel opens the app signed in (load → session)."""
+    page.goto(demo.app_page_url)
+    app = page.frame_locator(APP_FRAME)
+    expect(app.get_by_role("navigation", name="Main")).to_be_visible()
+    return app
+
+
+def go(app: FrameLocator, link: str, heading: str | re.Pattern) -> None:
+    app.get_by_role("navigation", name="Main").get_by_role("link", name=link).click()
+    expect(app.get_by_role("heading", name=heading, level=1)).to_be_visible()
+
+
+def duplicate_pair(store_state) -> tuple[str, str, str, str]:
+    """From the store's own facts: an image that duplicates another product's image —
+    (original product's SKU, its file name, duplicate product's SKU, the duplicate's file name)."""
+    for product_id in range(2, 200):
+        product = store_state.product(product_id)
+        for image in product["images"]:
+            original_product = image["facts"].get("duplicate_of_product")
+            if original_product and original_product != product_id:
+                original_id = image["facts"]["duplicate_of"]
+                original = store_state.product(original_product)
+                source = next(i for i in original["images"] if i["id"] == original_id)
+                return (original["sku"], file_name(source), product["sku"], file_name(image))
+    raise AssertionError("the demo store has no duplicate across products")
+
+
+def file_name(image: dict) -> str:
+    return image["image_file"].rsplit("/", 1)[-1]
+
+
+def search(app: FrameLocator, text: str) -> None:
+    box = app.get_by_role("complementary", name="Filters").get_by_role("searchbox", name="Search images")
+    box.fill(text)
+    box.press("Enter")
+
+
+def notice(app: FrameLocator):
+    return app.get_by_role("status", name="Notice")
+
+
+def wait_for_analysis(app: FrameLocator, timeout_s: float = 60) -> None:
+    """After the sync, each image is analysed (size, format, background, duplicates): the
+    grid shows "size unknown" until then. The merchant looks again until it is done."""
+    deadline = time.monotonic() + timeout_s
+    go(app, "Images", "Images")
+    while True:
+        expect(app.get_by_text(re.compile(r"^\d+ images? match"))).to_be_visible()
+        if app.get_by_text("size unknown").count() == 0:
+            return
+        assert time.monotonic() < deadline, "the images were not analysed in time"
+        time.sleep(1)
+        go(app, "Store", "Store")
+        go(app, "Images", "Images")
+
+
+def filter_select_and_add(app: FrameLocator, page: Page, shot, store_state) -> None:
+    wait_for_analysis(app)
+    matches = app.get_by_text(re.compile(r"^\d+ images? match"))
+    total = int(matches.inner_text().split()[0])
+    filters = app.get_by_role("complementary", name="Filters")
+    background = filters.get_by_role("group", name="Background").get_by_role("checkbox")
+    expect(background).not_to_have_count(1)  # several kinds of background
+    background.first.check()
+    expect(matches).not_to_have_text(f"{total} images match")
+    shot(page, "06-filtered")
+    filters.get_by_role("button", name="Clear filters").click()
+    expect(matches).to_have_text(re.compile(rf"^{total} images match"))
+
+    original_sku, original_file, duplicate_sku, duplicate_file = duplicate_pair(store_state)
+    search(app, original_sku)
+    app.get_by_role("checkbox", name=f"Select {original_file}").check()
+    shot(page, "07-selected")
+    app.get_by_role("button", name="Add selected to cart").click()
+    expect(notice(app)).to_contain_text("Added 1 image to the cart.")
+    search(app, duplicate_sku)
+    app.get_by_role("checkbox", name=f"Select {duplicate_file}").check()
+    app.get_by_role("button", name="Add selected to cart").click()
+    expect(notice(app)).to_contain_text("Added 0 images to the cart; 1 duplicate removed.")
+    shot(page, "08-duplicate-removed")
+    # and a few more, so the order has several images
+    search(app, "")
+    circles = app.get_by_role("checkbox", name=re.compile(r"^Select "))
+    for i in range(2, 5):
+        circles.nth(i).check()
+    app.get_by_role("button", name="Add selected to cart").click()
+    expect(notice(app)).to_contain_text("Added")
+
+
+def create_specification(app: FrameLocator, page: Page, shot, name: str) -> None:
+    go(app, "Specifications", "Specifications")
+    app.get_by_role("link", name="New specification").click()
+    expect(app.get_by_role("heading", name="New specification", level=1)).to_be_visible()
+    app.get_by_role("textbox", name="Name").fill(name)
+    app.get_by_role("combobox", name="Background").select_option("WHITE")
+    app.get_by_role("button", name="Save specification").click()
+    # the price of the cart's images with this specification
+    expect(app.get_by_role("table", name=re.compile(r"^Price for \d+ images?$"))).to_contain_text(re.compile(r"\d"))
+    shot(page, "09-specification")
+
+
+def cart_to_order(app: FrameLocator, page: Page, shot, specification: str, comment: str) -> None:
+    go(app, "Cart", "Cart")
+    expect(app.get_by_role("list", name="Duplicate group of 2")).to_be_visible()
+    app.get_by_role("combobox", name="Specification").select_option(label=specification)
+    price = app.get_by_role("region", name="Price")
+    expect(price).to_contain_text(re.compile(r"\d"))
+    app.get_by_role("textbox", name="Comment").fill(comment)
+    shot(page, "10-cart-price")
+    app.get_by_role("button", name="Create order").click()
+    expect(app.get_by_role("heading", name=re.compile(r"^Order "), level=1)).to_be_visible()
+
+
+def approve(app: FrameLocator, page: Page, shot, comment: str) -> None:
+    expect(app.get_by_role("textbox", name="Comment")).to_have_value(comment)
+    shot(page, "11-order-review")
+    app.get_by_role("button", name="Approve order").click()
+    expect(app.get_by_role("heading", name="Payment")).to_be_visible()
+
+
+def pay_by_card_saving_it(app: FrameLocator, page: Page, shot) -> None:
+    form = app.get_by_role("form", name="Pay by card")
+    form.get_by_role("textbox", name="Card number").fill("4242424242424242")
+    form.get_by_role("textbox", name="Expiry month").fill("12")
+    form.get_by_role("textbox", name="Expiry year").fill("2034")
+    form.get_by_role("textbox", name="CVC").fill("123")
+    form.get_by_role("checkbox", name="Save card").check()
+    shot(page, "12-pay-by-card")
+    form.get_by_role("button", name="Pay by card").click()
+    expect(app.get_by_text(re.compile(r"Status: In production", re.I))).to_be_visible(timeout=20_000)
+    shot(page, "13-paid")
+    go(app, "Saved cards", "Saved cards")
+    expect(app.get_by_role("button", name=re.compile(r"^Delete Visa •••• 4242$"))).to_be_visible()
+
+
+# ---- the journeys ------------------------------------------------------------------------------
 
 def test_journey_card(page: Page, demo, shot, store_state):
     before = store_state.summary()
@@ -61,5 +207,36 @@ def test_journey_card(page: Page, demo, shot, store_state):
     assert after_install["installed_apps"] == [APP_CLIENT_ID]
     assert after_install["hooks"] == 3  # product created/updated/deleted, delivered to Pixport
 
-    sign_up(app, page, shot, "merchant@example.com")
+    sign_up(app, page, shot)
     wait_for_sync(app, page, shot, before["images"])
+    filter_select_and_add(app, page, shot, store_state)
+    create_specification(app, page, shot, "White catalogue")
+    comment = "Please keep the shadows soft."
+    cart_to_order(app, page, shot, "White catalogue", comment)
+    approve(app, page, shot, comment)
+    pay_by_card_saving_it(app, page, shot)
+
+
+def test_journey_paypal(page: Page, demo, store_state):
+    """Shorter: the merchant of the card journey opens the app from the panel, orders two
+    images with the same specification and pays with PayPal."""
+    assert store_state.summary()["installed_apps"] == [APP_CLIENT_ID], "runs after test_journey_card"
+    app = open_from_the_panel(page, demo)
+    go(app, "Images", "Images")
+    circles = app.get_by_role("checkbox", name=re.compile(r"^Select "))
+    for i in range(8, 10):
+        circles.nth(i).check()
+    app.get_by_role("button", name="Add selected to cart").click()
+    expect(notice(app)).to_contain_text("Added")
+    go(app, "Cart", "Cart")
+    app.get_by_role("combobox", name="Specification").select_option(label="White catalogue")
+    app.get_by_role("button", name="Create order").click()
+    app.get_by_role("button", name="Approve order").click()
+    app.get_by_role("button", name="Pay with PayPal").click()
+    approve_link = app.get_by_role("link", name="Approve the payment at PayPal")
+    expect(approve_link).to_be_visible()
+    # the buyer approves at PayPal (the PayPal sandbox's buyer API)
+    token = httpx.URL(approve_link.get_attribute("href")).params["token"]
+    httpx.post(f"{demo.paypal_url}/_sandbox/orders/{token}/approve").raise_for_status()
+    app.get_by_role("button", name="Complete PayPal payment").click()
+    expect(app.get_by_text(re.compile(r"Status: In production", re.I))).to_be_visible(timeout=20_000)

@@ -61,7 +61,7 @@ _TEMPLATES = {
 <div class="card"><p>{{ app.name }} asks for these permissions:</p><ul>{% for s in app.scopes %}<li>{{ s }}</li>
 {% endfor %}</ul><form method="post" action="/manage/{{ store.hash }}/apps/{{ app.client_id }}/install">
 <button class="button" type="submit">Confirm</button></form></div>{% endblock %}""",
-    "frame.html": """{% extends "layout.html" %}{% block main %}<h1>{{ title }}</h1>
+    "frame.html": """{% extends "layout.html" %}{% block main %}<h1>{{ app.name }}</h1>
 <iframe class="app" title="{{ app.name }}" name="app" src="{{ src }}"></iframe>{% endblock %}""",
     "products.html": """{% extends "layout.html" %}{% block main %}<h1>Products ({{ total }})</h1>
 <table><thead><tr><th>Product</th><th>SKU</th><th>Images</th></tr></thead><tbody>
