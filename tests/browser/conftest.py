@@ -49,6 +49,9 @@ def demo(tmp_path_factory, chromium_path):
     config = DemoConfig.on_free_ports(data_dir=tmp_path_factory.mktemp("demo"), install=False, inherit_env=False,
                                       extra_env=FAST, **STORE)
     with DemoStack(config) as stack:
+        if httpx.get(f"{stack.pixport_url}/app").status_code != 200:
+            pytest.fail("Pixport serves no /app: build the admin app first (cd webapp && npm ci && npm run build; "
+                        "the Makefile's install step does it)", pytrace=False)
         yield stack
 
 
