@@ -10,6 +10,7 @@ docs/screenshots/ (the README shows them).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -115,6 +116,7 @@ class StoreState:
 
     def __init__(self, stack: DemoStack) -> None:
         self.http = httpx.Client(base_url=stack.sandbox_url, timeout=30)
+        self.store_hash = stack.store_hash
         self.path = f"/_sandbox/stores/{stack.store_hash}"
 
     def summary(self) -> dict:
@@ -124,8 +126,17 @@ class StoreState:
         return self.http.get(f"{self.path}/products/{product_id}").raise_for_status().json()
 
     def images(self, product_id: int) -> list[dict]:
-        """The product's images in the store's order, each with its ``facts``."""
-        return self.product(product_id)["images"]
+        """The product's images in the store's order (sort order, then id), each with its ``facts``."""
+        return sorted(self.product(product_id)["images"], key=lambda i: (i["sort_order"], i["id"]))
+
+    def all_files(self) -> dict[int, list[str]]:
+        return {pid: self.files(pid) for pid in range(1, self.summary()["products"] + 1)}
+
+    def files(self, product_id: int) -> list[str]:
+        """SHA-256 of each of the product's image files as the store's CDN serves them, in order:
+        what a shopper sees, to compare with Pixport's results after publish and rollback."""
+        return [hashlib.sha256(self.http.get(f"/s-{self.store_hash}/product_images/{i['image_file']}")
+                               .raise_for_status().content).hexdigest() for i in self.images(product_id)]
 
 
 @pytest.fixture(scope="module")

@@ -76,7 +76,7 @@ def go(app: FrameLocator, link: str, heading: str | re.Pattern) -> None:
 def duplicate_pair(store_state) -> tuple[str, str, str, str]:
     """From the store's own facts: an image that duplicates another product's image —
     (original product's SKU, its file name, duplicate product's SKU, the duplicate's file name)."""
-    for product_id in range(2, 200):
+    for product_id in range(2, store_state.summary()["products"] + 1):
         product = store_state.product(product_id)
         for image in product["images"]:
             original_product = image["facts"].get("duplicate_of_product")
@@ -162,16 +162,19 @@ def create_specification(app: FrameLocator, page: Page, shot, name: str) -> None
     shot(page, "09-specification")
 
 
-def cart_to_order(app: FrameLocator, page: Page, shot, specification: str, comment: str) -> None:
+def cart_to_order(app: FrameLocator, page: Page, shot, specification: str, comment: str) -> str:
+    """Returns the total the cart shows for the specification (e.g. "$6.00")."""
     go(app, "Cart", "Cart")
     expect(app.get_by_role("list", name="Duplicate group of 2")).to_be_visible()
     app.get_by_role("combobox", name="Specification").select_option(label=specification)
-    price = app.get_by_role("region", name="Price")
-    expect(price).to_contain_text(re.compile(r"\d"))
+    total_row = app.get_by_role("region", name="Price").get_by_role("row", name=re.compile(r"^Total"))
+    expect(total_row).to_contain_text(re.compile(r"\$\d+\.\d\d"))
+    total = re.search(r"\$[\d,]+\.\d\d", total_row.inner_text())[0]
     app.get_by_role("textbox", name="Comment").fill(comment)
     shot(page, "10-cart-price")
     app.get_by_role("button", name="Create order").click()
     expect(app.get_by_role("heading", name=re.compile(r"^Order "), level=1)).to_be_visible()
+    return total
 
 
 def approve(app: FrameLocator, page: Page, shot, comment: str) -> None:
@@ -181,7 +184,7 @@ def approve(app: FrameLocator, page: Page, shot, comment: str) -> None:
     expect(app.get_by_role("heading", name="Payment")).to_be_visible()
 
 
-def pay_by_card_saving_it(app: FrameLocator, page: Page, shot) -> None:
+def pay_by_card_saving_it(app: FrameLocator, page: Page, shot, total: str) -> None:
     form = app.get_by_role("form", name="Pay by card")
     form.get_by_role("textbox", name="Card number").fill("4242424242424242")
     form.get_by_role("textbox", name="Expiry month").fill("12")
@@ -191,6 +194,7 @@ def pay_by_card_saving_it(app: FrameLocator, page: Page, shot) -> None:
     shot(page, "12-pay-by-card")
     form.get_by_role("button", name="Pay by card").click()
     expect(app.get_by_text(re.compile(r"Status: In production", re.I))).to_be_visible(timeout=20_000)
+    expect(app.get_by_text(f"Charge · Card · {total} · Succeeded")).to_be_visible()  # the price shown, charged
     shot(page, "13-paid")
     go(app, "Saved cards", "Saved cards")
     expect(app.get_by_role("button", name=re.compile(r"^Delete Visa •••• 4242$"))).to_be_visible()
@@ -201,6 +205,7 @@ def pay_by_card_saving_it(app: FrameLocator, page: Page, shot) -> None:
 def test_journey_card(page: Page, demo, shot, store_state):
     before = store_state.summary()
     assert before["installed_apps"] == [] and before["hooks"] == 0
+    files_before = store_state.all_files()
 
     app = install_from_the_control_panel(page, demo, shot)
     after_install = store_state.summary()
@@ -212,12 +217,13 @@ def test_journey_card(page: Page, demo, shot, store_state):
     filter_select_and_add(app, page, shot, store_state)
     create_specification(app, page, shot, "White catalogue")
     comment = "Please keep the shadows soft."
-    cart_to_order(app, page, shot, "White catalogue", comment)
+    total = cart_to_order(app, page, shot, "White catalogue", comment)
     approve(app, page, shot, comment)
-    pay_by_card_saving_it(app, page, shot)
+    pay_by_card_saving_it(app, page, shot, total)
+    assert store_state.all_files() == files_before  # nothing in the store changes before publishing
 
 
-def test_journey_paypal(page: Page, demo, store_state):
+def test_journey_paypal(page: Page, demo, shot, store_state):
     """Shorter: the merchant of the card journey opens the app from the panel, orders two
     images with the same specification and pays with PayPal."""
     assert store_state.summary()["installed_apps"] == [APP_CLIENT_ID], "runs after test_journey_card"
@@ -235,8 +241,10 @@ def test_journey_paypal(page: Page, demo, store_state):
     app.get_by_role("button", name="Pay with PayPal").click()
     approve_link = app.get_by_role("link", name="Approve the payment at PayPal")
     expect(approve_link).to_be_visible()
+    shot(page, "14-pay-with-paypal")
     # the buyer approves at PayPal (the PayPal sandbox's buyer API)
     token = httpx.URL(approve_link.get_attribute("href")).params["token"]
     httpx.post(f"{demo.paypal_url}/_sandbox/orders/{token}/approve").raise_for_status()
     app.get_by_role("button", name="Complete PayPal payment").click()
     expect(app.get_by_text(re.compile(r"Status: In production", re.I))).to_be_visible(timeout=20_000)
+    expect(app.get_by_text(re.compile(r"PayPal · \$[\d.]+ · Succeeded"))).to_be_visible()
