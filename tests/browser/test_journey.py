@@ -3,9 +3,9 @@ store's control panel, sign up, wait for the sync, filter, select, see a duplica
 create a specification, see the price, approve with a comment, pay by card saving it; a
 second, shorter run pays with PayPal.
 
-Every step goes through the app's visible controls (roles and accessible names from
-webapp/README.md), inside the control panel's iframe as on BigCommerce; what the store
-holds and what the buyer does at PayPal go through the emulators' control APIs.
+Every step goes through the visible controls (the app's roles and accessible names are
+in webapp/README.md), inside the control panel's iframe as on BigCommerce, and PayPal's
+buyer page in its own tab; what the store holds is read through the sandbox's control API.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import time
 
-import httpx
 from playwright.sync_api import FrameLocator, Page, expect
 
 from api.demo import APP_CLIENT_ID
@@ -242,9 +241,15 @@ def test_journey_paypal(page: Page, demo, shot, store_state):
     approve_link = app.get_by_role("link", name="Approve the payment at PayPal")
     expect(approve_link).to_be_visible()
     shot(page, "14-pay-with-paypal")
-    # the buyer approves at PayPal (the PayPal sandbox's buyer API)
-    token = httpx.URL(approve_link.get_attribute("href")).params["token"]
-    httpx.post(f"{demo.paypal_url}/_sandbox/orders/{token}/approve").raise_for_status()
+    with page.context.expect_page() as opened:  # PayPal opens in a new tab
+        approve_link.click()
+    paypal = opened.value
+    expect(paypal.get_by_role("heading", name="PayPal checkout")).to_be_visible()
+    expect(paypal.get_by_text(re.compile(r"^Pay [\d.]+ USD as Sandbox Buyer"))).to_be_visible()
+    shot(paypal, "15-paypal-checkout")
+    paypal.get_by_role("button", name="Pay now").click()
+    expect(paypal.get_by_role("heading", name="Payment approved")).to_be_visible()
+    paypal.close()
     app.get_by_role("button", name="Complete PayPal payment").click()
     expect(app.get_by_text(re.compile(r"Status: In production", re.I))).to_be_visible(timeout=20_000)
     expect(app.get_by_text(re.compile(r"PayPal · \$[\d.]+ · Succeeded"))).to_be_visible()
