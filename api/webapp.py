@@ -197,6 +197,12 @@ async def confirm_test_card(request: Request, web: WebAppSettings) -> Response:
     owned = order_id and await Order.filter(id=int(order_id), account_id=user.account_id).exists()
     if pi.client_secret != secret or not owned:
         return JSONResponse({"error": "Unknown payment."}, status_code=404)
+    if pi.status == "requires_payment_method" and pi.to_dict().get("last_payment_error"):
+        # the test server cannot retry a declined PaymentIntent; Pixport opens a new attempt once
+        # Stripe's webhook has told it of the decline (the page asks again, 409)
+        return JSONResponse({"error": "The last card was declined: starting a new attempt."}, status_code=409)
+    if pi.status not in ("requires_payment_method", "requires_confirmation"):
+        return JSONResponse({"error": f"This payment is {pi.status.replace('_', ' ')}."}, status_code=409)
     try:
         pm = await client.v1.payment_methods.create_async({"type": "card", "card": card})
         await client.v1.payment_intents.update_async(pi.id, {"payment_method": pm.id})

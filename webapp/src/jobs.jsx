@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { subscribe, gql } from "./api.js";
+import { when } from "./format.js";
 
 export const FINAL = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
 
@@ -25,27 +26,22 @@ export function useJob(initial, onFinal) {
   return job;
 }
 
-export function JobProgress({ job, label }) {
-  if (!job) return null;
+/** A job's progress bar and its status in words (e.g. "Sync running… 40 of 200"). */
+export function JobBar({ job, label, noun }) {
   const running = !FINAL.has(job.status);
   const determinate = job.total != null && job.total > 0;
-  const pct = determinate ? Math.min(100, Math.round((job.done / job.total) * 100)) : null;
   return (
     <div class="job">
-      {running ? (
-        determinate
-          ? <progress aria-label={label} max={job.total} value={job.done} />
-          : <progress aria-label={label} />
-      ) : (
-        <progress aria-label={label} max={1} value={job.status === "SUCCEEDED" ? 1 : 0} />
-      )}
+      {running && !determinate
+        ? <progress aria-label={label} />
+        : <progress aria-label={label} max={determinate ? job.total : 1}
+            value={running ? job.done : job.status === "SUCCEEDED" ? (determinate ? job.total : 1) : job.done} />}
       <p class="job-text">
-        {job.status === "QUEUED" && "Waiting to start…"}
-        {job.status === "RUNNING" && (determinate ? `Working… ${job.done} of ${job.total} (${pct}%)` : `Working… ${job.done} done`)}
-        {job.status === "SUCCEEDED" && "Done."}
-        {job.status === "FAILED" && `Failed: ${job.message || "see the log"}`}
-        {job.status === "CANCELLED" && "Cancelled."}
-        {running && job.message ? ` ${job.message}` : ""}
+        {job.status === "QUEUED" && `${noun} queued…`}
+        {job.status === "RUNNING" && (determinate ? `${noun} running… ${job.done} of ${job.total}` : `${noun} running… ${job.done} done`)}
+        {job.status === "SUCCEEDED" && `${noun} succeeded${job.finishedAt ? ` (${when(job.finishedAt)})` : ""}.`}
+        {job.status === "FAILED" && `${noun} failed: ${job.message || "try again"}`}
+        {job.status === "CANCELLED" && `${noun} cancelled.`}
       </p>
     </div>
   );

@@ -1,5 +1,5 @@
 import { render } from "preact";
-import { useEffect, useState, useCallback } from "preact/hooks";
+import { useEffect, useState, useCallback, useRef } from "preact/hooks";
 import "./app.css";
 import { gql, getToken, setToken, loadConfig, onTokenChange, mutate, storeLinkToken, LINK_KEY } from "./api.js";
 import { AppContext } from "./ui.jsx";
@@ -41,11 +41,18 @@ function Shell() {
   const [me, setMe] = useState(null);
   const [stores, setStores] = useState(null);
   const [storeId, setStoreIdState] = useState(() => { try { return sessionStorage.getItem(STORE_KEY); } catch { return null; } });
-  const [notice, setNotice] = useState("");
+  const [notice, setNoticeState] = useState("");
+  const noticeAt = useRef(0);
+  const setNotice = useCallback((text) => { noticeAt.current = Date.now(); setNoticeState(text); }, []);
   const [failure, setFailure] = useState("");
 
   useEffect(() => {
-    const onHash = () => { setRoute(parseRoute()); setFailure(""); };
+    const onHash = () => {
+      setRoute(parseRoute());
+      setFailure("");
+      // a notice outlives the navigation it announced ("Order created"), not the next ones
+      if (Date.now() - noticeAt.current > 2000) setNoticeState("");
+    };
     window.addEventListener("hashchange", onHash);
     const off = onTokenChange(setTok);
     return () => { window.removeEventListener("hashchange", onHash); off(); };
@@ -127,7 +134,7 @@ function Shell() {
         {signedIn && <button type="button" class="link-button" onClick={logOut}>Log out</button>}
       </header>
       <div role="status" aria-label="Notice" class={notice ? "notice" : "notice empty"} aria-live="polite">
-        {notice}{notice && <button type="button" class="close" aria-label="Dismiss notice" onClick={() => setNotice("")}>×</button>}
+        {notice}{notice && <button type="button" class="close" aria-label="Dismiss notice" onClick={() => setNoticeState("")}>×</button>}
       </div>
       {failure && <p role="alert" class="alert global">{failure}</p>}
       <main id="main" tabIndex={-1}>{screen}</main>

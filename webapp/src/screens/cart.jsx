@@ -12,6 +12,15 @@ function rememberedSpec() { try { return sessionStorage.getItem(SPEC_KEY); } cat
 export function CartScreen() {
   const { store, notify } = useApp();
   const cart = useLoad(() => gql("CartView", { storeId: store.id, first: 100 }), [store.id]);
+  const [more, setMore] = useState({ edges: [], pageInfo: null });
+  useEffect(() => { setMore({ edges: [], pageInfo: null }); }, [cart.data]);
+  const loadMore = async () => {
+    const info = more.pageInfo || cart.data.cart.items.pageInfo;
+    try {
+      const data = await gql("CartView", { storeId: store.id, first: 100, after: info.endCursor });
+      setMore((m) => ({ edges: [...m.edges, ...data.cart.items.edges], pageInfo: data.cart.items.pageInfo }));
+    } catch (e) { setError(e.message); }
+  };
   const specs = useLoad(() => gql("Specifications"), []);
   const [specId, setSpecId] = useState(rememberedSpec() || "");
   const [comment, setComment] = useState("");
@@ -69,15 +78,17 @@ export function CartScreen() {
           <div>
             <h2 id="items-h">Images</h2>
             <ul class="cart-items" aria-label="Cart items">
-              {c.items.edges.map(({ node }) => node.image && (
+              {[...c.items.edges, ...more.edges].map(({ node }) => node.image && (
                 <li key={node.image.id}>
                   <Thumb image={node.image} alt="" />
-                  <span class="item-text"><strong>{node.image.productName}</strong><br />{node.image.fileName}</span>
+                  <span class="item-text" title={`${node.image.productName} — ${node.image.fileName}`}><strong>{node.image.productName}</strong><br />{node.image.fileName}</span>
                   <button type="button" class="link-button" aria-label={`Remove ${node.image.fileName}`} onClick={() => remove(node.image)}>Remove</button>
                 </li>
               ))}
             </ul>
-            {c.items.pageInfo.hasNextPage && <p class="hint">Showing the first {c.items.edges.length} of {c.items.totalCount}.</p>}
+            {(more.pageInfo || c.items.pageInfo).hasNextPage && (
+              <p class="hint">Showing {c.items.edges.length + more.edges.length} of {c.items.totalCount}. <button type="button" onClick={loadMore}>Show more</button></p>
+            )}
             <h2>Duplicate groups</h2>
             {groups.length === 0 ? <p>No duplicates among these images.</p> : (
               <>

@@ -14,7 +14,8 @@ const SORTS = [
   ["ID:ASC", "Store order"],
 ];
 const BACKGROUNDS = { WHITE: "White", TRANSPARENT: "Transparent", LIGHT_UNIFORM: "Light plain", OTHER: "Other" };
-const SIZES = { UNDER_500: "Under 500 px", "500_999": "500–999 px", "1000_1999": "1000–1999 px", "2000_PLUS": "2000 px and more" };
+const NOT_ANALYSED = "UNKNOWN"; // facet value of images not analysed yet: counted, not a filter
+const SIZES = { [NOT_ANALYSED]: "Not analysed yet", UNDER_500: "Under 500 px", "500_999": "500–999 px", "1000_1999": "1000–1999 px", "2000_PLUS": "2000 px and more" };
 const EMPTY = { search: "", background: [], formats: [], brand: [], minWidth: "", maxWidth: "", edited: "" };
 
 /** The GraphQL ImageFilter of the left column (empty parts left out); ``without`` drops one group. */
@@ -204,14 +205,16 @@ function Facet({ legend, values, chosen, label, onToggle }) {
       <legend>{legend}</legend>
       {entries.length === 0 && <p class="hint">{values ? "None" : "Counting…"}</p>}
       <ul class="facet-list">
-        {entries.map(([value, n], i) => (
+        {entries.map(([value, n], i) => (value === NOT_ANALYSED ? (
+          <li key={value} class="unpickable"><span class="facet-label">Not analysed yet</span><span class="count">{n}</span></li>
+        ) : (
           <li key={value}>
             <input type="checkbox" id={`${base}-${i}`} checked={chosen.includes(value)} aria-describedby={`${base}-${i}-n`}
               onChange={(e) => onToggle(value, e.currentTarget.checked)} />
             <label for={`${base}-${i}`}>{label(value)}</label>
             <span class="count" id={`${base}-${i}-n`}>{n}</span>
           </li>
-        ))}
+        )))}
       </ul>
     </fieldset>
   );

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { gql, mutate, subscribe } from "../api.js";
 import { Heading, Alert, useApp, useLoad, errorText, Thumb } from "../ui.jsx";
 import { money, when, statusLabel, count } from "../format.js";
@@ -56,6 +56,14 @@ export function OrderScreen({ id }) {
       error: () => {},
     });
   }, [o && o.id]);
+
+  // say so when the payment lands (the provider confirms it a moment after the page paid)
+  const lastStatus = useRef(null);
+  useEffect(() => {
+    if (!o) return;
+    if (lastStatus.current === "AWAITING_PAYMENT" && o.status === "IN_PRODUCTION") notify(`Payment confirmed: order ${o.number} is in production.`);
+    lastStatus.current = o.status;
+  }, [o && o.status]);
 
   if (!o) {
     return <section><Heading>Order</Heading>{order.loading ? <p>Loading…</p> : <Alert message={order.error || "This order does not exist."} />}</section>;
@@ -159,7 +167,7 @@ export function OrderScreen({ id }) {
             {images.map((im) => (
               <li key={im.id}>
                 <Thumb image={im.image || { url: im.sourceUrl }} alt="" />
-                <span>{im.image ? im.image.productName : im.fileName}<br /><small>{im.fileName} · {im.width}×{im.height}{im.locationCount > 1 ? ` · goes to ${im.locationCount} places` : ""}</small></span>
+                <span>{im.image ? im.image.productName : im.fileName}<br /><small>{im.fileName}{im.width > 0 ? ` · ${im.width}×${im.height}` : ""}{im.locationCount > 1 ? ` · goes to ${im.locationCount} places` : ""}</small></span>
               </li>
             ))}
           </ul>

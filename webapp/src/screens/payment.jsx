@@ -109,21 +109,28 @@ function CardPay({ order, onPaid, stripeConf }) {
     event.preventDefault();
     setBusy(true); setError("");
     try {
-      const started = await mutate("PaymentCardStart", { orderId: order.id, saveCard: save }, "paymentCardStart");
-      if (started.errors.length) { setError(errorText(started.errors)); return; }
       if (elementsMode) {
+        const started = await mutate("PaymentCardStart", { orderId: order.id, saveCard: save }, "paymentCardStart");
+        if (started.errors.length) { setError(errorText(started.errors)); return; }
         const { stripe, card } = element.current || {};
         if (!stripe) { setError("Stripe is still loading: try again in a moment."); return; }
         const result = await stripe.confirmCardPayment(started.clientSecret, { payment_method: { card } });
         if (result.error) { setError(result.error.message); return; }
       } else {
-        const response = await fetch("/app/test-card", {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${getToken()}` },
-          body: JSON.stringify({ clientSecret: started.clientSecret, ...fields }),
-        });
-        const result = await response.json().catch(() => ({ error: `The test card was refused (${response.status}).` }));
-        if (result.error) { setError(result.error); return; }
+        // test-card: a payment declined a moment ago is replaced once Pixport hears of it (409: ask again)
+        for (let attempt = 0; ; attempt += 1) {
+          const started = await mutate("PaymentCardStart", { orderId: order.id, saveCard: save }, "paymentCardStart");
+          if (started.errors.length) { setError(errorText(started.errors)); return; }
+          const response = await fetch("/app/test-card", {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${getToken()}` },
+            body: JSON.stringify({ clientSecret: started.clientSecret, ...fields }),
+          });
+          const result = await response.json().catch(() => ({ error: `The test card was refused (${response.status}).` }));
+          if (response.status === 409 && attempt < 8) { await new Promise((r) => setTimeout(r, 750)); continue; }
+          if (result.error) { setError(result.error); return; }
+          break;
+        }
       }
       setWaiting(true);
       notify("Card accepted. Waiting for the payment to be confirmed…");

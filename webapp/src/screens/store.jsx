@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { mutate } from "../api.js";
 import { Heading, Alert, useApp, errorText } from "../ui.jsx";
-import { useJob, FINAL } from "../jobs.jsx";
+import { useJob, FINAL, JobBar } from "../jobs.jsx";
 import { when, count } from "../format.js";
 
 export function StoreScreen() {
@@ -24,15 +24,16 @@ function StorePanel({ store, refreshStores, notify }) {
   const initial = started || store.syncJob;
   const job = useJob(initial, async (j) => {
     await refreshStores();
-    notify(j.status === "SUCCEEDED" ? "Sync succeeded." : `Sync ${j.status.toLowerCase()}.`);
+    notify(j.status === "SUCCEEDED" ? "Your store is up to date." : `The sync ended: ${j.status.toLowerCase()}.`);
   });
   const running = job && !FINAL.has(job.status);
+  const analysis = useJob(store.analysisJob, () => refreshStores());
 
-  const sync = async () => {
+  const sync = async (full) => {
     setBusy(true);
     setError("");
     try {
-      const payload = await mutate("StoreSyncStart", { storeId: store.id }, "storeSyncStart");
+      const payload = await mutate("StoreSyncStart", { storeId: store.id, full: full === true }, "storeSyncStart");
       if (payload.errors.length) setError(errorText(payload.errors));
       else setStarted(payload.job);
     } catch (e) { setError(e.message); } finally { setBusy(false); }
@@ -50,33 +51,21 @@ function StorePanel({ store, refreshStores, notify }) {
           <dt>Last synced</dt><dd>{store.lastSyncedAt ? when(store.lastSyncedAt) : "Never"}</dd>
         </dl>
         <h3>Sync</h3>
-        {job ? <SyncStatus job={job} /> : <p>Not synced yet: sync to see the store's images.</p>}
+        {job ? <JobBar job={job} label="Sync progress" noun="Sync" /> : <p>Not synced yet: sync to see the store's images.</p>}
+        {analysis && (
+          <>
+            <h3>Image analysis</h3>
+            <p class="hint">Pixport measures each image (size, format, background) and finds duplicates; those filters fill in as it goes.</p>
+            <JobBar job={analysis} label="Analysis progress" noun="Analysis" />
+          </>
+        )}
         <Alert message={error} />
         <div class="actions">
-          <button type="button" class="primary" onClick={sync} disabled={busy || running}>{running ? "Syncing…" : "Sync now"}</button>
+          <button type="button" class="primary" onClick={() => sync(false)} disabled={busy || running}>{running ? "Syncing…" : "Sync now"}</button>
+          <button type="button" onClick={() => sync(true)} disabled={busy || running} title="Read every product again, not only the changes">Full sync</button>
           {store.imageCount > 0 && <a class="button" href="#/images">Browse images</a>}
         </div>
       </div>
     </section>
-  );
-}
-
-function SyncStatus({ job }) {
-  const running = !FINAL.has(job.status);
-  const determinate = job.total != null && job.total > 0;
-  return (
-    <div class="job">
-      {running && !determinate
-        ? <progress aria-label="Sync progress" />
-        : <progress aria-label="Sync progress" max={determinate ? job.total : 1}
-            value={running ? job.done : job.status === "SUCCEEDED" ? (determinate ? job.total : 1) : job.done} />}
-      <p class="job-text">
-        {job.status === "QUEUED" && "Sync queued…"}
-        {job.status === "RUNNING" && (determinate ? `Syncing… ${job.done} of ${job.total}` : `Syncing… ${job.done} done`)}
-        {job.status === "SUCCEEDED" && `Sync succeeded${job.finishedAt ? ` (${when(job.finishedAt)})` : ""}.`}
-        {job.status === "FAILED" && `Sync failed: ${job.message || "try again"}`}
-        {job.status === "CANCELLED" && "Sync cancelled."}
-      </p>
-    </div>
   );
 }
