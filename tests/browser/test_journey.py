@@ -11,7 +11,6 @@ buyer page in its own tab; what the store holds is read through the sandbox's co
 from __future__ import annotations
 
 import re
-import time
 
 from playwright.sync_api import FrameLocator, Page, expect
 
@@ -50,13 +49,12 @@ def sign_up(app: FrameLocator, page: Page, shot) -> None:
     form.get_by_role("button", name="Create account").click()
 
 
-def wait_for_sync(app: FrameLocator, page: Page, shot, images: int) -> None:
+def wait_for_sync(app: FrameLocator) -> None:
     expect(app.get_by_role("heading", name="Store", level=1)).to_be_visible()
     progress = app.get_by_role("progressbar", name="Sync progress")
     expect(progress).to_be_visible()
     expect(app.get_by_text("Sync succeeded")).to_be_visible(timeout=SYNC_TIMEOUT_MS)
     assert progress.evaluate("p => p.max > 0 && p.value === p.max"), "the progress bar ends full"
-    shot(page, "05-synced")
 
 
 def open_from_the_panel(page: Page, demo) -> FrameLocator:
@@ -101,23 +99,16 @@ def notice(app: FrameLocator):
     return app.get_by_role("status", name="Notice")
 
 
-def wait_for_analysis(app: FrameLocator, timeout_s: float = 60) -> None:
-    """After the sync, each image is analysed (size, format, background, duplicates): the
-    grid shows "size unknown" until then. The merchant looks again until it is done."""
-    deadline = time.monotonic() + timeout_s
-    go(app, "Images", "Images")
-    while True:
-        expect(app.get_by_text(re.compile(r"^\d+ images? match"))).to_be_visible()
-        if app.get_by_text("size unknown").count() == 0:
-            return
-        assert time.monotonic() < deadline, "the images were not analysed in time"
-        time.sleep(1)
-        go(app, "Store", "Store")
-        go(app, "Images", "Images")
+def wait_for_analysis(app: FrameLocator, page: Page, shot) -> None:
+    """After the sync each image is analysed (size, format, background, duplicates); the
+    Store screen follows that job too."""
+    expect(app.get_by_role("progressbar", name="Analysis progress")).to_be_visible()
+    expect(app.get_by_text(re.compile(r"^Analysis succeeded"))).to_be_visible(timeout=SYNC_TIMEOUT_MS)
+    shot(page, "05-synced")
 
 
 def filter_select_and_add(app: FrameLocator, page: Page, shot, store_state) -> None:
-    wait_for_analysis(app)
+    go(app, "Images", "Images")
     matches = app.get_by_text(re.compile(r"^\d+ images? match"))
     total = int(matches.inner_text().split()[0])
     filters = app.get_by_role("complementary", name="Filters")
@@ -212,7 +203,8 @@ def test_journey_card(page: Page, demo, shot, store_state):
     assert after_install["hooks"] == 3  # product created/updated/deleted, delivered to Pixport
 
     sign_up(app, page, shot)
-    wait_for_sync(app, page, shot, before["images"])
+    wait_for_sync(app)
+    wait_for_analysis(app, page, shot)
     filter_select_and_add(app, page, shot, store_state)
     create_specification(app, page, shot, "White catalogue")
     comment = "Please keep the shadows soft."
