@@ -46,6 +46,7 @@ DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "orange-kite-2026"
 STRIPE_API_KEY = "sk_test_pixport_demo"
 STRIPE_WEBHOOK_SECRET = "whsec_pixport_demo"
+DEMO_MARK = ".pixport-demo"  # in a data folder the demo made (and may empty)
 
 # localstripe's CLI binds every interface: run its aiohttp app on loopback instead.
 LOCALSTRIPE_LAUNCHER = (
@@ -143,9 +144,12 @@ class DemoStack:
 
     def start(self) -> None:
         c = self.config
-        if not c.keep_data and c.data_dir.exists():
+        if not c.keep_data and c.data_dir.exists() and any(c.data_dir.iterdir()):
+            if not (c.data_dir / DEMO_MARK).exists():  # never empty a folder the demo did not make
+                raise DemoError(f"{c.data_dir} holds data that is not a demo's: pick another --data-dir")
             shutil.rmtree(c.data_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        (c.data_dir / DEMO_MARK).touch()
         cli = [sys.executable, "-m", "api.cli"]
         self._spawn("bigcommerce-sandbox", [*cli, "sandbox", "--port", str(c.sandbox_port)])
         self._spawn("paypal-sandbox", [*cli, "paypal-sandbox", "--port", str(c.paypal_port)])

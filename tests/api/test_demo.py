@@ -85,3 +85,12 @@ def test_demo_prints_a_working_login_syncs_the_store_and_stops_everything_on_ctr
         if demo.poll() is None:
             demo.kill()
             demo.wait()
+
+
+def test_the_demo_never_empties_a_data_folder_it_did_not_make(tmp_path):
+    from api.demo import DemoConfig, DemoError, DemoStack
+
+    (tmp_path / "pixport.sqlite3").write_text("a merchant's data")
+    with pytest.raises(DemoError, match="not a demo's"):
+        DemoStack(DemoConfig(data_dir=tmp_path)).start()
+    assert (tmp_path / "pixport.sqlite3").read_text() == "a merchant's data"
