@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
-from api import health, logs, metrics, webapp
+from api import files, health, logs, metrics, webapp
 from api.graphql import PixportGraphQL
 from api.middleware import BodyLimit, RequestContext
 from core import db
@@ -20,6 +20,9 @@ from core.connectors import factories
 from core.payments.models import Provider
 from core.settings import Settings
 from workers import runtime as worker_runtime
+
+
+MULTIPART_OVERHEAD = 64 * 1024  # the operations and map parts, boundaries, part headers
 
 
 def create_app(settings: Settings | None = None, *, manage_runtime: bool = True) -> Starlette:
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None, *, manage_runtime: bool = True)
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
             Route("/metrics", metrics.endpoint),
+            Route("/files/{key}", files.serve_file, methods=["GET"]),
             Route("/webhooks/stripe", payment_webhook(Provider.STRIPE), methods=["POST"]),
             Route("/webhooks/paypal", payment_webhook(Provider.PAYPAL), methods=["POST"]),
             *plugin_routes(),
@@ -56,7 +60,9 @@ def create_app(settings: Settings | None = None, *, manage_runtime: bool = True)
         ],
         middleware=[
             Middleware(RequestContext),
-            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+            # a multipart body carries a retoucher's file (productionImageSubmit): its own, larger cap
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes,
+                       multipart_max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD),
         ],
         lifespan=lifespan,
     )

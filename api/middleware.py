@@ -43,18 +43,23 @@ class RequestContext:
 
 
 class BodyLimit:
-    """Answers 413 to a body over ``max_bytes``, by Content-Length or while streaming."""
+    """Answers 413 to a body over ``max_bytes`` (``multipart_max_bytes`` for a
+    multipart/form-data body: a file upload), by Content-Length or while streaming."""
 
-    def __init__(self, app, max_bytes: int) -> None:
+    def __init__(self, app, max_bytes: int, multipart_max_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.multipart_max_bytes = multipart_max_bytes or max_bytes
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            return await _too_large(send, self.max_bytes)
+        headers = dict(scope["headers"])
+        multipart = headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data")
+        max_bytes = self.multipart_max_bytes if multipart else self.max_bytes
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > max_bytes):
+            return await _too_large(send, max_bytes)
         received = 0
         response_started = False
 
@@ -63,7 +68,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise _TooLarge
             return message
 
@@ -76,7 +81,7 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not response_started:
-                await _too_large(send, self.max_bytes)
+                await _too_large(send, max_bytes)
 
 
 class _TooLarge(Exception):

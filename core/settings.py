@@ -40,6 +40,18 @@ class Settings(BaseSettings):
     # the sandbox's 127.0.0.1 in tests. Everything else is refused (no SSRF).
     image_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_image_bytes: int = 8 * 1024 * 1024
+    # Image files (originals, results): a local folder under data_dir, or an S3-compatible
+    # bucket when s3_bucket is set (credentials may also come from boto3's usual places).
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None  # MinIO, R2, a local server; None: AWS
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = ""
+    file_url_ttl_seconds: int = 3600  # signed before/after links
+    # A retoucher's upload (productionImageSubmit): the file, and the multipart body
+    # that carries it (the JSON body cap stays max_body_bytes).
+    max_upload_bytes: int = 25 * 1024 * 1024
 
     session_ttl_hours: int = 24 * 14
     max_body_bytes: int = 2_000_000

@@ -31,6 +31,8 @@ from schema.orders.subscriptions import OrderSubscriptions
 from schema.payments.mutations import PaymentMutations
 from schema.payments.queries import PaymentQueries
 from schema.pricing.queries import PricingQueries
+from schema.production.mutations import ProductionMutations
+from schema.production.queries import ProductionQueries
 from schema.specs.mutations import SpecificationMutations
 from schema.specs.queries import SpecificationQueries
 
@@ -48,13 +50,13 @@ class NodeQueries:
 
 @strawberry.type
 class Query(AccountQueries, StoreQueries, CatalogQueries, JobQueries, CartQueries, SpecificationQueries,
-            PricingQueries, OrderQueries, PaymentQueries, NodeQueries):
+            PricingQueries, OrderQueries, PaymentQueries, ProductionQueries, NodeQueries):
     pass
 
 
 @strawberry.type
 class Mutation(AccountMutations, StoreMutations, CartMutations, SpecificationMutations, OrderMutations,
-               PaymentMutations):
+               PaymentMutations, ProductionMutations):
     pass
 
 

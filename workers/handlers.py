@@ -8,6 +8,7 @@ from core.accounts import services as accounts
 from core.catalog import analyze, sync
 from core.jobs.models import Job
 from core.jobs.services import Progress
+from core.production import services as production
 
 Handler = Callable[[Job, Progress], Awaitable[None]]
 
@@ -23,4 +24,7 @@ HANDLERS: dict[str, Handler] = {
     sync.SYNC: sync.run_sync,
     sync.REFRESH_PRODUCT: sync.run_refresh_product,
     analyze.ANALYZE: analyze.analyze_store_images,
+    production.INTAKE: production.run_intake,
+    production.EDIT: production.run_edit,
+    production.READY_MAIL: production.send_ready_mail,
 }

@@ -11,7 +11,8 @@ from core.jobs.queue import ArqJobQueue
 from core.notifications.mailer import EmlFolderMailer, SmtpMailer
 from core.runtime import Runtime
 from core.settings import Settings
-from core.storage.blobs import LocalBlobStore
+from core.storage.blobs import BlobStore, LocalBlobStore
+from core.storage.s3 import S3BlobStore
 from workers.embedded import EmbeddedJobQueue
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,19 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         bus=RedisEventBus(redis_url, settings.redis_namespace) if redis_url else MemoryEventBus(),
         mailer=SmtpMailer(settings.smtp_url.get_secret_value()) if settings.smtp_url else EmlFolderMailer(settings.mail_dir),
-        blobs=LocalBlobStore(settings.blob_dir),
+        blobs=build_blob_store(settings),
     )
+
+
+def build_blob_store(settings: Settings) -> BlobStore:
+    if settings.s3_bucket:
+        return S3BlobStore(
+            settings.s3_bucket, endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None,
+            prefix=settings.s3_prefix,
+        )
+    return LocalBlobStore(settings.blob_dir)
 
 
 async def start(settings: Settings, *, open_db: bool = True) -> Runtime:
@@ -41,9 +53,9 @@ async def start(settings: Settings, *, open_db: bool = True) -> Runtime:
     await rt.bus.start()
     await rt.queue.start()
     log.info(
-        "runtime started: database=%s jobs=%s events=%s mail=%s",
+        "runtime started: database=%s jobs=%s events=%s mail=%s blobs=%s",
         "sqlite" if settings.is_embedded_db else "postgres",
-        type(rt.queue).__name__, type(rt.bus).__name__, type(rt.mailer).__name__,
+        type(rt.queue).__name__, type(rt.bus).__name__, type(rt.mailer).__name__, type(rt.blobs).__name__,
     )
     return rt
 

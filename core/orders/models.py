@@ -7,6 +7,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from core.orders.states import OrderStatus
+from core.production.states import EditedBy, ProductionStatus
 
 
 class Order(Model):
@@ -30,6 +31,10 @@ class Order(Model):
     paid_at = fields.DatetimeField(null=True)
     due_at = fields.DatetimeField(null=True)  # paid_at + turnaround
     cancelled_at = fields.DatetimeField(null=True)
+    # Production (core/production): the job that downloads the originals and queues their
+    # edits (one per order, made with the move to IN_PRODUCTION), and when it was last done.
+    intake_job = fields.ForeignKeyField("models.Job", related_name=False, null=True, on_delete=fields.SET_NULL)
+    ready_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "orders"
@@ -54,10 +59,30 @@ class OrderImage(Model):
     original_key = fields.CharField(max_length=100, null=True)
     result_key = fields.CharField(max_length=100, null=True)  # set only once the result passed the validator
     result_format = fields.CharField(max_length=8, null=True)
+    production_status = fields.CharEnumField(ProductionStatus, max_length=12, default=ProductionStatus.QUEUED)
+    due_at = fields.DatetimeField(null=True)  # the order's, copied at intake: the retoucher queue sorts on it
+    original_bytes = fields.IntField(default=0)
+    edit_job = fields.ForeignKeyField("models.Job", related_name=False, null=True, on_delete=fields.SET_NULL)
+    edited_by = fields.CharEnumField(EditedBy, max_length=12, null=True)
+    confidence = fields.FloatField(null=True)  # the engine's, of its last attempt
+    edit_report = fields.JSONField(null=True)  # how the result was made (engine steps, or who uploaded it)
+    result_width = fields.IntField(default=0)
+    result_height = fields.IntField(default=0)
+    result_bytes = fields.IntField(default=0)
+    retouch_reason = fields.CharField(max_length=500, default="")  # why a person must do it
+    retouch_since = fields.DatetimeField(null=True)
+    error_code = fields.CharField(max_length=32, null=True)  # FAILED: CORRUPT, TOO_LARGE, GONE...
+    error_message = fields.CharField(max_length=500, default="")
+    redo_note = fields.TextField(default="")  # the merchant's last redo request
+    redo_count = fields.IntField(default=0)
+    claimed_by = fields.ForeignKeyField("models.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    claimed_at = fields.DatetimeField(null=True)
+    done_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "order_image"
         unique_together = (("order", "group_no"),)
+        indexes = (("production_status", "due_at", "id"), ("order_id", "production_status"))
 
 
 class OrderImageLocation(Model):

@@ -83,14 +83,25 @@ async def transition(order: Order, to: OrderStatus, field: str = "id") -> Order:
         changes["due_at"] = now + timedelta(hours=order.turnaround_hours)
     elif to == OrderStatus.CANCELLED:
         changes["cancelled_at"] = now
+    elif to == OrderStatus.READY_FOR_REVIEW:
+        changes["ready_at"] = now
+    intake = None
     async with in_transaction():
         moved = await Order.filter(id=order.id, status=frm).update(**changes)
         if not moved:
             raise OrderInvalidTransition("The order changed meanwhile; reload it.", field=field)
         if to == OrderStatus.IN_PRODUCTION:
             await specs.lock_version(order.spec_version_id)  # a paid order's recipe never changes
-    for name, value in changes.items():
-        setattr(order, name, value)
+        for name, value in changes.items():
+            setattr(order, name, value)
+        if to == OrderStatus.IN_PRODUCTION and frm == OrderStatus.AWAITING_PAYMENT:
+            from core.production import services as production  # production builds on orders
+
+            intake = await production.create_intake(order)  # with the move: paid means produced
+    if intake is not None:
+        from core.jobs import services as jobs
+
+        await jobs.enqueue(intake)  # after the commit: the runner must see the rows
     await announce(order)
     return order
 
@@ -112,8 +123,10 @@ def _mapping_source(conn, image_ids: list[int], group_nos: list[int], sizes: lis
 
 _ORDER_IMAGE_INSERT = (
     "INSERT INTO order_image (order_id, group_no, image_id, source_url, file_name, sha256, width, height, format, "
-    "location_count) "
-    "SELECT {p1}, m.group_no, i.id, i.source_url, i.file_name, i.sha256, i.width, i.height, i.format, m.size "
+    "location_count, production_status, original_bytes, result_width, result_height, result_bytes, "
+    "retouch_reason, error_message, redo_note, redo_count) "
+    "SELECT {p1}, m.group_no, i.id, i.source_url, i.file_name, i.sha256, i.width, i.height, i.format, m.size, "
+    "'QUEUED', 0, 0, 0, 0, '', '', '', 0 "  # the model's defaults: a raw INSERT gets none from the database
     "FROM {m} JOIN image i ON i.id = m.image_id WHERE m.size > 0")
 _LOCATION_INSERT = (
     "INSERT INTO order_image_location (order_id, order_image_id, image_id, image_external_id, product_id, "

@@ -33,6 +33,10 @@ class BlobStore(Protocol):
 
     async def exists(self, key: str) -> bool: ...
 
+    def presigned_url(self, key: str, ttl_seconds: int) -> str | None:
+        """A URL the store itself serves ``key`` at for ``ttl_seconds`` (S3), or None:
+        then Pixport's signed file route serves the bytes."""
+
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
@@ -78,3 +82,15 @@ class LocalBlobStore:
 
     async def exists(self, key: str) -> bool:
         return self._path(key).exists()
+
+    def presigned_url(self, key: str, ttl_seconds: int) -> str | None:
+        return None
+
+
+def check_key(key: str) -> str:
+    """A key Pixport made (``<sha256>.<ext>``), or BlobNotFound: nothing else reaches a store."""
+    digest, dot, ext = key.partition(".")
+    if not (dot and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)
+            and 0 < len(ext) <= 5 and ext.isalnum()):
+        raise BlobNotFound(key)
+    return key

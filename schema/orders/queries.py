@@ -5,6 +5,9 @@ from strawberry import relay
 
 from core.errors import NotFound
 from core.orders import services
+from core.orders.states import OrderStatus
+from core.timeutil import utcnow
+from tortoise.expressions import Q
 from schema.base import decode_id
 from schema.context import Info
 from schema.orders.types import OrderConnection, OrderNode, OrderStatusEnum
@@ -14,12 +17,17 @@ from schema.permissions import IsAuthenticated
 
 @strawberry.type
 class OrderQueries:
-    @strawberry.field(permission_classes=[IsAuthenticated], description="Your account's orders, newest first.")
+    @strawberry.field(permission_classes=[IsAuthenticated],
+                      description="Your account's orders (staff: every account's), newest first. overdue: only "
+                                  "orders in production past their due time (true) or the others (false).")
     async def orders(self, info: Info, status: list[OrderStatusEnum] | None = None, first: int | None = 20,
-                     after: str | None = None) -> OrderConnection:
+                     after: str | None = None, overdue: bool | None = None) -> OrderConnection:
         query = services.visible_orders(info.context.user)
         if status:
             query = query.filter(status__in=list(status))
+        if overdue is not None:
+            late = Q(status=OrderStatus.IN_PRODUCTION, due_at__lt=utcnow())
+            query = query.filter(late if overdue else ~late)
         page = await keyset_page(query, "id", True, first, after)
         return OrderConnection(
             edges=[Edge(cursor=c, node=OrderNode.from_model(r)) for r, c in zip(page.rows, page.cursors)],

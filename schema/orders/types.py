@@ -7,6 +7,8 @@ import strawberry
 from strawberry import relay
 
 from core.catalog.models import Image
+from core.jobs.models import Job
+from core.production import services as production
 from core.orders import services
 from core.orders.models import Order, OrderImage, OrderImageLocation
 from core.orders.states import OrderStatus
@@ -20,6 +22,11 @@ from schema.pagination import Edge, keyset_page
 from schema.pricing.types import PriceQuoteType
 from schema.specs.types import SpecificationNode, SpecificationVersionType
 from schema.stores.types import StoreNode
+from schema.jobs.types import JobNode
+from schema.production.types import (EditedByEnum, ImageFile, OrderProduction, ProductionError,
+                                     ProductionStatusEnum)
+from strawberry.scalars import JSON
+from core.timeutil import utcnow
 
 if TYPE_CHECKING:
     from schema.payments.types import PaymentNode
@@ -50,7 +57,50 @@ class OrderImageNode(ModelNode):
     height: int
     format: str | None
     location_count: int
+    production_status: ProductionStatusEnum
+    edited_by: EditedByEnum | None = strawberry.field(description="Who made the result (null until done).")
+    confidence: float | None = strawberry.field(description="The engine's confidence in its cut-out (0..1).")
+    edit_report: JSON | None = strawberry.field(
+        description="How the result was made: the engine's steps, or the retoucher's upload.")
+    retouch_reason: str = strawberry.field(description="Why a person must do (or check) this image.")
+    redo_note: str = strawberry.field(description="The merchant's last redo request.")
+    redo_count: int
+    due_at: datetime | None
+    done_at: datetime | None
+    claimed_at: datetime | None
     image_pk: strawberry.Private[int | None]
+    order_pk: strawberry.Private[int]
+    claimed_by_pk: strawberry.Private[int | None]
+    row: strawberry.Private[OrderImage]
+
+    @strawberry.field(description="The original at full size, once downloaded (a signed link that expires).")
+    def before(self) -> ImageFile | None:
+        r = self.row
+        if not r.original_key:
+            return None
+        return ImageFile.of(r.original_key, r.width, r.height, r.original_bytes, r.format)
+
+    @strawberry.field(description="The validated result (a signed link that expires); null until there is one.")
+    def after(self) -> ImageFile | None:
+        r = self.row
+        if not r.result_key:
+            return None
+        return ImageFile.of(r.result_key, r.result_width, r.result_height, r.result_bytes, r.result_format)
+
+    @strawberry.field(description="Set when the original cannot be edited.")
+    def error(self) -> ProductionError | None:
+        if not self.row.error_code:
+            return None
+        return ProductionError(code=self.row.error_code, message=self.row.error_message)
+
+    @strawberry.field(description="True when you have claimed this image (retouchers).")
+    def claimed_by_me(self, info: Info) -> bool:
+        user = info.context.user
+        return user is not None and self.claimed_by_pk == user.id
+
+    @strawberry.field(description="The order this image belongs to.")
+    async def order(self, info: Info) -> "OrderNode":
+        return OrderNode.from_model(await loader(info, "order_by_id", Order).load(self.order_pk))
 
     @strawberry.field(description="The catalog image that is edited (null if it left the catalog).")
     async def image(self, info: Info) -> ImageNode | None:
@@ -71,12 +121,16 @@ class OrderImageNode(ModelNode):
 
     @classmethod
     def visible(cls, user):
-        return OrderImage.filter(order_id__in=services.visible_orders(user).values_list("id", flat=True))
+        return production.visible_images(user)
 
     @classmethod
     def from_model(cls, r: OrderImage) -> "OrderImageNode":
         return cls(id=r.id, source_url=r.source_url, file_name=r.file_name, width=r.width, height=r.height,
-                   format=r.format, location_count=r.location_count, image_pk=r.image_id)
+                   format=r.format, location_count=r.location_count, production_status=r.production_status,
+                   edited_by=r.edited_by, confidence=r.confidence, edit_report=r.edit_report,
+                   retouch_reason=r.retouch_reason, redo_note=r.redo_note, redo_count=r.redo_count, due_at=r.due_at,
+                   done_at=r.done_at, claimed_at=r.claimed_at, image_pk=r.image_id, order_pk=r.order_id,
+                   claimed_by_pk=r.claimed_by_id, row=r)
 
 
 @strawberry.type
@@ -84,6 +138,17 @@ class OrderImageConnection:
     edges: list[Edge[OrderImageNode]]
     page_info: relay.PageInfo
     total_count: int
+
+
+@strawberry.type
+class ProductionQueueConnection:
+    edges: list[Edge[OrderImageNode]]
+    page_info: relay.PageInfo
+    count_query: strawberry.Private[object]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        return await self.count_query.count()
 
 
 @strawberry.type(name="Order")
@@ -100,7 +165,9 @@ class OrderNode(ModelNode):
     paid_at: datetime | None
     due_at: datetime | None = strawberry.field(description="Paid time + turnaround; null until paid.")
     cancelled_at: datetime | None
+    ready_at: datetime | None = strawberry.field(description="When every image was last done.")
     spec_pk: strawberry.Private[int]
+    intake_job_pk: strawberry.Private[int | None]
     version_pk: strawberry.Private[int]
     store_pk: strawberry.Private[int | None]
 
@@ -129,6 +196,21 @@ class OrderNode(ModelNode):
             page_info=page.page_info(), total_count=self.image_count,
         )
 
+    @strawberry.field(description="True when the order is in production past its due time.")
+    def overdue(self) -> bool:
+        return self.status == OrderStatus.IN_PRODUCTION and self.due_at is not None and self.due_at < utcnow()
+
+    @strawberry.field(description="How many images are at each production step.")
+    async def production(self, info: Info) -> OrderProduction:
+        return OrderProduction.of(await _counts_loader(info).load(self.id))
+
+    @strawberry.field(description="The job that downloads the originals and queues their edits (jobProgress).")
+    async def production_job(self, info: Info) -> JobNode | None:
+        if self.intake_job_pk is None:
+            return None
+        row = await loader(info, "job_by_id", Job).load(self.intake_job_pk)
+        return JobNode.from_model(row) if row else None
+
     @strawberry.field(description="The order's charges and refunds, oldest first.")
     async def payments(self, info: Info) -> list[Annotated["PaymentNode", strawberry.lazy("schema.payments.types")]]:
         from schema.payments.types import payments_of_order
@@ -146,7 +228,7 @@ class OrderNode(ModelNode):
             image_count=o.image_count, quote=PriceQuoteType.from_quote(services.stored_quote(o)),
             created_at=o.created_at, updated_at=o.updated_at, approved_at=o.approved_at, paid_at=o.paid_at,
             due_at=o.due_at, cancelled_at=o.cancelled_at, spec_pk=o.specification_id, version_pk=o.spec_version_id,
-            store_pk=o.store_id,
+            store_pk=o.store_id, ready_at=o.ready_at, intake_job_pk=o.intake_job_id,
         )
 
 
@@ -159,3 +241,16 @@ class OrderConnection:
     @strawberry.field
     async def total_count(self) -> int:
         return await self.count_query.count()
+
+
+def _counts_loader(info: Info):
+    from strawberry.dataloader import DataLoader
+
+    loaders = info.context.loaders
+    if "production_counts" not in loaders:
+        async def load(keys: list[int]) -> list:
+            counts = await production.production_counts(keys)
+            return [counts[k] for k in keys]
+
+        loaders["production_counts"] = DataLoader(load_fn=load)
+    return loaders["production_counts"]

@@ -232,8 +232,9 @@ async def test_failure_then_success_and_payment_after_cancel_is_refunded(gql, br
     assert pi.status == "succeeded"
     late = await Payment.get(order_id=late_order["pk"])
     await wait_until(lambda: Payment.filter(refund_of_id=late.id, status=PaymentStatus.SUCCEEDED).exists())
+    # the charge is marked REFUNDED by a second UPDATE right after its refund's
+    await wait_until(lambda: Payment.filter(id=late.id, status=PaymentStatus.REFUNDED).exists())
     assert await order_status(late_order["pk"]) == OrderStatus.CANCELLED
-    assert (await Payment.get(id=late.id)).status == PaymentStatus.REFUNDED
 
 
 @pytest.mark.postgres_only
