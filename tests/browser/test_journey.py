@@ -19,6 +19,7 @@ from api.demo import APP_CLIENT_ID
 EMAIL = "merchant@example.com"
 PASSWORD = "a long passphrase 1"
 SYNC_TIMEOUT_MS = 60_000
+PRODUCTION_TIMEOUT_MS = 60_000
 APP_FRAME = 'iframe[title="Pixport"]'
 
 
@@ -190,6 +191,14 @@ def pay_by_card_saving_it(app: FrameLocator, page: Page, shot, total: str) -> No
     expect(app.get_by_role("button", name=re.compile(r"^Delete Visa •••• 4242$"))).to_be_visible()
 
 
+def wait_for_production(app: FrameLocator, page: Page, shot) -> None:
+    """The editing engine edits every image of the paid order; the order page follows it live."""
+    go(app, "Orders", "Orders")
+    app.get_by_role("table", name="Orders").get_by_role("link").first.click()
+    expect(app.get_by_text("Status: Ready for review")).to_be_visible(timeout=PRODUCTION_TIMEOUT_MS)
+    shot(page, "14-ready-for-review")
+
+
 # ---- the journeys ------------------------------------------------------------------------------
 
 def test_journey_card(page: Page, demo, shot, store_state):
@@ -211,6 +220,7 @@ def test_journey_card(page: Page, demo, shot, store_state):
     total = cart_to_order(app, page, shot, "White catalogue", comment)
     approve(app, page, shot, comment)
     pay_by_card_saving_it(app, page, shot, total)
+    wait_for_production(app, page, shot)
     assert store_state.all_files() == files_before  # nothing in the store changes before publishing
 
 
@@ -232,13 +242,13 @@ def test_journey_paypal(page: Page, demo, shot, store_state):
     app.get_by_role("button", name="Pay with PayPal").click()
     approve_link = app.get_by_role("link", name="Approve the payment at PayPal")
     expect(approve_link).to_be_visible()
-    shot(page, "14-pay-with-paypal")
+    shot(page, "20-pay-with-paypal")
     with page.context.expect_page() as opened:  # PayPal opens in a new tab
         approve_link.click()
     paypal = opened.value
     expect(paypal.get_by_role("heading", name="PayPal checkout")).to_be_visible()
     expect(paypal.get_by_text(re.compile(r"^Pay [\d.]+ USD as Sandbox Buyer"))).to_be_visible()
-    shot(paypal, "15-paypal-checkout")
+    shot(paypal, "21-paypal-checkout")
     paypal.get_by_role("button", name="Pay now").click()
     expect(paypal.get_by_role("heading", name="Payment approved")).to_be_visible()
     paypal.close()
