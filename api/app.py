@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
-from api import files, health, logs, metrics, webapp
+from api import files, health, logs, metrics, publishing, webapp
 from api.graphql import PixportGraphQL
 from api.middleware import BodyLimit, RequestContext
 from core import db
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, manage_runtime: bool = True)
             Route("/files/{key}", files.serve_file, methods=["GET"]),
             Route("/webhooks/stripe", payment_webhook(Provider.STRIPE), methods=["POST"]),
             Route("/webhooks/paypal", payment_webhook(Provider.PAYPAL), methods=["POST"]),
+            *publishing.routes(),
             *plugin_routes(),
             *webapp.routes(settings),
         ],

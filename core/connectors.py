@@ -54,6 +54,7 @@ class ExternalImage:
     alt_text: str = ""
     file_name: str = ""
     modified_at: datetime | None = None
+    original_url: str | None = None  # the file as uploaded, where the platform serves it (kept for rollback)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,22 @@ class StoreAccess:
     image_hosts: tuple[str, ...] = ()  # the only hosts image bytes are fetched from
 
 
+@dataclass(frozen=True, slots=True)
+class ImageUpload:
+    """An image file to write to the store. ``key`` is the idempotency key: the
+    connector leaves it on what it writes (where the platform keeps it, e.g. in the
+    file name) so that the write can be found again after an ambiguous failure."""
+
+    data: bytes
+    ext: str  # jpg, png, webp...
+    key: str  # short, lower-case letters and digits only
+    url: str | None = None  # a signed, expiring link to the same bytes, for writes a platform takes by URL
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.key}.{self.ext.lower().lstrip('.')}"
+
+
 @runtime_checkable
 class Connector(Protocol):
     platform: ClassVar[str]
@@ -112,6 +129,39 @@ class Connector(Protocol):
 
     async def fetch_image(self, url: str, *, max_bytes: int) -> bytes:
         """The bytes at ``url``, only from the store's image hosts, at most ``max_bytes``."""
+        ...
+
+    # ---- publishing --------------------------------------------------------------------
+    # Every write takes an idempotency key (``ImageUpload.key`` or ``key``). With
+    # ``resume=True`` (a write with this key may already have happened: a crash or a lost
+    # answer) the connector first looks for what the key left and adopts it instead of
+    # writing again. Raises ConnectorError(NOT_FOUND) when the product (or image) is gone.
+
+    async def list_product_images(self, product_external_id: str) -> list[ExternalImage]:
+        """The product's images now, in position order, with its variants' images."""
+        ...
+
+    async def replace_image(self, product_external_id: str, current: ExternalImage, upload: ImageUpload, *,
+                            resume: bool = False) -> ExternalImage:
+        """``upload`` takes the slot of ``current`` (as ``list_product_images`` gave it):
+        same position, thumbnail flag and alt text; ``current`` is removed. A variant's
+        image is replaced through the variant. Returns the image now in the slot."""
+        ...
+
+    async def add_image(self, product_external_id: str, upload: ImageUpload, *, alt_text: str = "",
+                        resume: bool = False) -> ExternalImage:
+        """Append ``upload`` to the product (any product of the store: also "copy to
+        another product"), last and not the thumbnail."""
+        ...
+
+    async def remove_image(self, product_external_id: str, image_external_id: str) -> bool:
+        """Remove an image; False if it was already gone (so it is safe to repeat)."""
+        ...
+
+    async def set_variant_image(self, product_external_id: str, variant_external_id: str,
+                                upload: ImageUpload) -> ExternalImage:
+        """Make ``upload`` the variant's image (a variant has one: setting it again
+        replaces it, so this is idempotent by nature)."""
         ...
 
     async def install_webhooks(self, destination: str, headers: Mapping[str, str]) -> None:

@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "core.carts.models",
     "core.orders.models",
     "core.payments.models",
+    "core.publishing.models",
 ]
 
 

@@ -14,6 +14,7 @@ from core.connectors import (  # noqa: F401 - re-exported
     ConnectorErrorCode,
     ExternalImage,
     ExternalProduct,
+    ImageUpload,
     Page,
     StoreAccess,
     StoreInfo,

@@ -33,6 +33,8 @@ from schema.payments.queries import PaymentQueries
 from schema.pricing.queries import PricingQueries
 from schema.production.mutations import ProductionMutations
 from schema.production.queries import ProductionQueries
+from schema.publishing.mutations import PublishingMutations
+from schema.publishing.queries import PublishingQueries
 from schema.specs.mutations import SpecificationMutations
 from schema.specs.queries import SpecificationQueries
 
@@ -50,13 +52,14 @@ class NodeQueries:
 
 @strawberry.type
 class Query(AccountQueries, StoreQueries, CatalogQueries, JobQueries, CartQueries, SpecificationQueries,
-            PricingQueries, OrderQueries, PaymentQueries, ProductionQueries, NodeQueries):
+            PricingQueries, OrderQueries, PaymentQueries, ProductionQueries, PublishingQueries,
+            NodeQueries):
     pass
 
 
 @strawberry.type
 class Mutation(AccountMutations, StoreMutations, CartMutations, SpecificationMutations, OrderMutations,
-               PaymentMutations, ProductionMutations):
+               PaymentMutations, ProductionMutations, PublishingMutations):
     pass
 
 

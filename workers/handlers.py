@@ -9,6 +9,8 @@ from core.catalog import analyze, sync
 from core.jobs.models import Job
 from core.jobs.services import Progress
 from core.production import services as production
+from core.publishing import executor as publishing
+from core.publishing.services import PUBLISH, ROLLBACK
 
 Handler = Callable[[Job, Progress], Awaitable[None]]
 
@@ -27,4 +29,6 @@ HANDLERS: dict[str, Handler] = {
     production.INTAKE: production.run_intake,
     production.EDIT: production.run_edit,
     production.READY_MAIL: production.send_ready_mail,
+    PUBLISH: publishing.run_publish,
+    ROLLBACK: publishing.run_rollback,
 }

@@ -76,8 +76,16 @@ class _Gate:
             return False
         self.quota = max(1, quota)
         self.window_ms = max(1, window_ms)
-        self.left = left
-        self.reset_at = time.monotonic() + reset_ms / 1000
+        reset_at = time.monotonic() + reset_ms / 1000
+        # Answers to concurrent requests arrive in any order: within one window, an answer
+        # counted earlier by the server must not raise what is known to be left.
+        same_window = self.left is not None and abs(reset_at - self.reset_at) < min(0.5, self.window_ms / 2000)
+        if same_window:
+            self.left = min(self.left, left)
+            self.reset_at = max(self.reset_at, reset_at)
+        else:
+            self.left = left
+            self.reset_at = reset_at
         self.known = True
         return True
 
@@ -239,8 +247,9 @@ class BigCommerceClient:
     async def get(self, path: str, params: dict | None = None) -> Any:
         return await self.request("GET", path, params=params)
 
-    async def post(self, path: str, json: Any) -> Any:
-        return await self.request("POST", path, json=json)
+    async def post(self, path: str, json: Any = None, *, files: dict | None = None, data: dict | None = None) -> Any:
+        """JSON, or multipart/form-data with ``files`` (an image upload) and ``data`` fields."""
+        return await self.request("POST", path, json=json, files=files, data=data)
 
     async def put(self, path: str, json: Any) -> Any:
         return await self.request("PUT", path, json=json)
@@ -248,7 +257,8 @@ class BigCommerceClient:
     async def delete(self, path: str) -> Any:
         return await self.request("DELETE", path)
 
-    async def request(self, method: str, path: str, *, params: dict | None = None, json: Any = None) -> Any:
+    async def request(self, method: str, path: str, *, params: dict | None = None, json: Any = None,
+                      files: dict | None = None, data: dict | None = None) -> Any:
         """The decoded JSON body ({} for an empty one). Raises ConnectorError."""
         idempotent = method.upper() != "POST"
         s = self.settings
@@ -283,7 +293,7 @@ class BigCommerceClient:
         try:
             async for attempt in AsyncRetrying(retry=retry_if_exception(should_retry), wait=wait, stop=stop, reraise=True):
                 with attempt:
-                    response = await self._send_once(method, path, params, json)
+                    response = await self._send_once(method, path, params, json, files, data)
         except _Failure as exc:
             raise _plain(exc) from None
         if response.status_code == 204 or not response.content:
@@ -295,7 +305,8 @@ class BigCommerceClient:
 
     # -- one attempt ---------------------------------------------------------------------
 
-    async def _send_once(self, method: str, path: str, params: dict | None, json: Any) -> httpx.Response:
+    async def _send_once(self, method: str, path: str, params: dict | None, json: Any,
+                         files: dict | None = None, data: dict | None = None) -> httpx.Response:
         gate = self.gate
         async with gate.semaphore:
             if not gate.known:  # the first request alone: its answer tells the quota
@@ -303,10 +314,11 @@ class BigCommerceClient:
                     if not gate.known and (known := await self._limiter.remembered_quota(self.store_hash)):
                         gate.quota, gate.window_ms = known
                         gate.known = True
-                    return await self._attempt(gate, method, path, params, json)
-            return await self._attempt(gate, method, path, params, json)
+                    return await self._attempt(gate, method, path, params, json, files, data)
+            return await self._attempt(gate, method, path, params, json, files, data)
 
-    async def _attempt(self, gate: _Gate, method: str, path: str, params: dict | None, json: Any) -> httpx.Response:
+    async def _attempt(self, gate: _Gate, method: str, path: str, params: dict | None, json: Any,
+                       files: dict | None = None, data: dict | None = None) -> httpx.Response:
         await gate.wait_for_window()
         share = self.settings.quota_share
         window_s = math.ceil(gate.window_ms / 1000)
@@ -315,7 +327,7 @@ class BigCommerceClient:
         gate.in_flight += 1
         try:
             self.requests_sent += 1
-            response = await self._http.request(method, path, params=params, json=json)
+            response = await self._http.request(method, path, params=params, json=json, files=files, data=data)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise _Failure(ConnectorErrorCode.TRANSIENT, f"{method} {path}: {type(exc).__name__}", unsent=True) from None
         except httpx.HTTPError as exc:

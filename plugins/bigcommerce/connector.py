@@ -15,7 +15,16 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from core.connectors import ConnectorError, ConnectorErrorCode, ExternalProduct, Page, StoreAccess, StoreInfo
+from core.connectors import (
+    ConnectorError,
+    ConnectorErrorCode,
+    ExternalImage,
+    ExternalProduct,
+    ImageUpload,
+    Page,
+    StoreAccess,
+    StoreInfo,
+)
 from plugins.bigcommerce import mapping
 from plugins.bigcommerce.client import _FROM_SETTINGS, BigCommerceClient
 from plugins.bigcommerce.settings import BigCommerceSettings, current as current_settings
@@ -28,6 +37,11 @@ INCLUDE = "images,variants"
 HOOK_SCOPES = ("store/product/created", "store/product/updated", "store/product/deleted")
 # BigCommerce's CDN: cdn.bigcommerce.com, cdn8..., cdn11.bigcommerce.com
 _BC_CDN = re.compile(r"cdn\d*\.bigcommerce\.com")
+# The variants spec rejects multipart files over 1 MB (with a 500).
+VARIANT_UPLOAD_MAX = 1024 * 1024
+IMAGE_URL_MAX = 255
+_MIME = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
+         "bmp": "image/bmp"}
 
 
 def _since(value: datetime) -> str:
@@ -165,6 +179,102 @@ class BigCommerceConnector:
             raise ConnectorError(ConnectorErrorCode.TRANSIENT, "image download timed out") from None
         except httpx.HTTPError as exc:
             raise ConnectorError(ConnectorErrorCode.TRANSIENT, f"image download failed: {type(exc).__name__}") from None
+
+    # ---- publishing -----------------------------------------------------------------------
+    # BigCommerce has no idempotency keys on catalog writes: the key goes into the uploaded
+    # file's name, which BigCommerce keeps in ``image_file`` and the CDN URLs. After an
+    # ambiguous failure (a lost answer, a 5xx) or on ``resume``, the product's images are
+    # read and an image carrying the key is adopted instead of writing a second one.
+
+    async def list_product_images(self, product_external_id: str) -> list[ExternalImage]:
+        product = await self.get_product(product_external_id)
+        if product is None:
+            raise ConnectorError(ConnectorErrorCode.NOT_FOUND, f"product {product_external_id} not found")
+        return list(product.images)
+
+    async def _find_keyed(self, pid: str, key: str) -> dict | None:
+        page = 1
+        while True:
+            body = await self.api.get(f"/v3/catalog/products/{pid}/images", {"limit": PAGE_SIZE, "page": page})
+            data = body.get("data") or []
+            found = next((i for i in data if mapping.carries_key(i, key)), None)
+            pagination = (body.get("meta") or {}).get("pagination") or {}
+            if found is not None or not data or int(pagination.get("total_pages", 1)) <= page:
+                return found
+            page += 1
+
+    async def _post_image(self, pid: str, upload: ImageUpload, fields: dict, resume: bool) -> dict:
+        """POST the file once: reconciled by its key after any answer that leaves it unknown."""
+        if not str(pid).isdigit():
+            raise ConnectorError(ConnectorErrorCode.NOT_FOUND, f"product {pid} not found")
+        ext = upload.ext.lower().lstrip(".")
+        files = {"image_file": (upload.file_name, upload.data, _MIME.get(ext, "application/octet-stream"))}
+        attempts = max(1, self.settings.retry_attempts)
+        for attempt in range(attempts):
+            if resume or attempt:
+                found = await self._find_keyed(pid, upload.key)
+                if found is not None:
+                    return found
+            try:
+                body = await self.api.post(f"/v3/catalog/products/{pid}/images", files=files, data=fields)
+                return body["data"]
+            except ConnectorError as exc:
+                if exc.code != ConnectorErrorCode.TRANSIENT or attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def replace_image(self, product_external_id: str, current: ExternalImage, upload: ImageUpload, *,
+                            resume: bool = False) -> ExternalImage:
+        """PUT cannot take a new file (and a new ``image_url`` was seen ignored), so: POST the
+        new file with the old one's sort order, thumbnail flag and description, then DELETE
+        the old one. The new image has a new id."""
+        pid = str(product_external_id)
+        if current.variant_external_id:
+            return await self.set_variant_image(pid, current.variant_external_id, upload)
+        fields = {"sort_order": str(current.position), "is_thumbnail": "true" if current.is_thumbnail else "false",
+                  "description": current.alt_text}
+        written = await self._post_image(pid, upload, fields, resume)
+        await self.remove_image(pid, current.external_id)
+        return mapping.image(pid, written)
+
+    async def add_image(self, product_external_id: str, upload: ImageUpload, *, alt_text: str = "",
+                        resume: bool = False) -> ExternalImage:
+        pid = str(product_external_id)
+        written = await self._post_image(pid, upload, {"is_thumbnail": "false", "description": alt_text}, resume)
+        return mapping.image(pid, written)
+
+    async def remove_image(self, product_external_id: str, image_external_id: str) -> bool:
+        if not str(image_external_id).isdigit() or not str(product_external_id).isdigit():
+            return False
+        try:
+            await self.api.delete(f"/v3/catalog/products/{product_external_id}/images/{image_external_id}")
+        except ConnectorError as exc:
+            if exc.code == ConnectorErrorCode.NOT_FOUND:
+                return False
+            raise
+        return True
+
+    async def set_variant_image(self, product_external_id: str, variant_external_id: str,
+                                upload: ImageUpload) -> ExternalImage:
+        pid, vid = str(product_external_id), str(variant_external_id).removeprefix("v")
+        if not pid.isdigit() or not vid.isdigit():
+            raise ConnectorError(ConnectorErrorCode.NOT_FOUND, f"variant {vid} of product {pid} not found")
+        ext = upload.ext.lower().lstrip(".")
+        send: dict = {"files": {"image_file": (upload.file_name, upload.data, _MIME.get(ext, "application/octet-stream"))}}
+        if len(upload.data) > VARIANT_UPLOAD_MAX:  # bigger files only by URL (BigCommerce downloads up to 8 MB)
+            if not upload.url or len(upload.url) > IMAGE_URL_MAX:
+                raise ConnectorError(ConnectorErrorCode.INVALID, "BigCommerce takes variant image files of at most "
+                                                                 "1 MB, or a URL of at most 255 characters")
+            send = {"json": {"image_url": upload.url}}
+        attempts = max(1, self.settings.retry_attempts)
+        for attempt in range(attempts):
+            try:  # posting again replaces the variant's one image: safe to repeat
+                body = await self.api.post(f"/v3/catalog/products/{pid}/variants/{vid}/image", **send)
+                return mapping.variant_written(pid, vid, body.get("data") or {})
+            except ConnectorError as exc:
+                if exc.code != ConnectorErrorCode.TRANSIENT or attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     # ---- webhooks -------------------------------------------------------------------------
 

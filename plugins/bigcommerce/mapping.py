@@ -28,6 +28,16 @@ def _file_name(path: str) -> str:
     return (path or "").rsplit("/", 1)[-1]
 
 
+def original_url(url: str, image_file: str) -> str | None:
+    """The uploaded file itself: BigCommerce's CDN serves ``/s-{hash}/product_images/{image_file}``
+    beside the resized renditions (``url_zoom`` is at most 1280 px and re-encoded)."""
+    parts = urlsplit(url)
+    segments = parts.path.split("/")
+    if not image_file or len(segments) < 2 or not segments[1].startswith("s-"):
+        return None
+    return f"{parts.scheme}://{parts.netloc}/{segments[1]}/product_images/{image_file}"
+
+
 def image(product_id: str, data: dict) -> ExternalImage:
     url = data.get("url_zoom") or data.get("url_standard") or data.get("url_thumbnail") or ""
     return ExternalImage(
@@ -40,6 +50,7 @@ def image(product_id: str, data: dict) -> ExternalImage:
         alt_text=data.get("description") or "",
         file_name=_file_name(data.get("image_file") or urlsplit(url).path),
         modified_at=parse_time(data.get("date_modified")),
+        original_url=original_url(url, data.get("image_file") or ""),
     )
 
 
@@ -88,3 +99,17 @@ def store_info(data: dict, store_hash: str) -> StoreInfo:
         currency=data.get("currency") or "USD",
         extra={k: data[k] for k in keep if k in data},
     )
+
+
+def carries_key(data: dict, key: str) -> bool:
+    """Whether a catalog image is the one written with idempotency key ``key``:
+    BigCommerce keeps the uploaded file's name in ``image_file`` and the CDN URLs."""
+    key = key.lower()
+    return any(key in (data.get(f) or "").lower() for f in ("image_file", "url_zoom", "url_standard"))
+
+
+def variant_written(product_id: str, variant_id: str, data: dict) -> ExternalImage:
+    """The answer of ``POST /variants/{id}/image`` (``{"image_url": ...}``)."""
+    url = data.get("image_url") or ""
+    return ExternalImage(external_id=f"v{variant_id}", product_external_id=product_id, url=url,
+                         variant_external_id=str(variant_id), file_name=_file_name(urlsplit(url).path))

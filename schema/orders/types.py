@@ -30,6 +30,7 @@ from core.timeutil import utcnow
 
 if TYPE_CHECKING:
     from schema.payments.types import PaymentNode
+    from schema.publishing.types import PublishPlanNode
 
 OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
 
@@ -216,6 +217,14 @@ class OrderNode(ModelNode):
         from schema.payments.types import payments_of_order
 
         return await payments_of_order(info, self.id)
+
+    @strawberry.field(description="The order's publish plans, newest first.")
+    async def publish_plans(self, info: Info) -> list[Annotated["PublishPlanNode", strawberry.lazy("schema.publishing.types")]]:
+        from core.publishing.models import PublishPlan
+        from schema.publishing.types import PublishPlanNode
+
+        rows = await many_loader(info, "publish_plans_by_order", PublishPlan, "order_id").load(self.id)
+        return [PublishPlanNode.from_model(r) for r in reversed(rows)]
 
     @classmethod
     def visible(cls, user):

@@ -13,7 +13,7 @@ from typing import Awaitable, Callable
 
 import pytest
 
-from core.connectors import Connector, ConnectorError, ConnectorErrorCode
+from core.connectors import Connector, ConnectorError, ConnectorErrorCode, ImageUpload
 
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"GIF8", b"BM")
 
@@ -30,6 +30,10 @@ class ConnectorTarget:
     webhook_destination: str
     forbidden_image_urls: tuple[str, ...]  # hosts the connector must refuse
     small_page: int = 3
+    # publishing: the platform loses the answer to the next write (it happened, the
+    # client cannot tell), and the merchant deletes a product
+    lose_next_write_answer: Callable[[], Awaitable[None]] | None = None
+    delete_product: Callable[[str], Awaitable[None]] | None = None
 
 
 async def _all_pages(connector: Connector, cursor=None, **kwargs) -> list:
@@ -140,6 +144,123 @@ async def test_contract_webhooks_install_is_idempotent_and_removable(connector_t
         await connector.remove_webhooks(t.webhook_destination)
         assert await t.webhook_count() == 0
         await connector.remove_webhooks(t.webhook_destination)  # nothing left: still fine
+    finally:
+        await connector.close()
+
+
+def sample_image(colour=(200, 30, 30), fmt: str = "JPEG") -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(out, fmt)
+    return out.getvalue()
+
+
+def _upload(key: str, colour=(200, 30, 30)) -> ImageUpload:
+    return ImageUpload(sample_image(colour), "jpg", key)
+
+
+async def _product_with_images(connector: Connector, n: int = 2):
+    for product in (await connector.list_products(None)).products:
+        if sum(1 for i in product.images if not i.variant_external_id) >= n:
+            return product
+    raise AssertionError("the store has no product with enough images")
+
+
+def _plain(images):
+    return [i for i in images if not i.variant_external_id]
+
+
+async def test_contract_replace_keeps_the_slot_and_removes_the_original(connector_target: ConnectorTarget):
+    connector = connector_target.make()
+    try:
+        product = await _product_with_images(connector)
+        before = _plain(await connector.list_product_images(product.external_id))
+        thumb = next(i for i in before if i.is_thumbnail)
+        new = await connector.replace_image(product.external_id, thumb, _upload("pxcontractreplace1"))
+        after = _plain(await connector.list_product_images(product.external_id))
+        assert thumb.external_id not in [i.external_id for i in after]
+        assert new.external_id in [i.external_id for i in after] and len(after) == len(before)
+        slot = next(i for i in after if i.external_id == new.external_id)
+        assert slot.is_thumbnail and slot.alt_text == thumb.alt_text
+        # the same order of pictures, the new one where the old one was
+        assert [i.external_id for i in after] == [new.external_id if i is thumb else i.external_id for i in before]
+    finally:
+        await connector.close()
+
+
+async def test_contract_add_appends_and_a_resumed_add_adopts_instead_of_writing_twice(connector_target: ConnectorTarget):
+    connector = connector_target.make()
+    try:
+        product = await _product_with_images(connector)
+        count = len(_plain(await connector.list_product_images(product.external_id)))
+        added = await connector.add_image(product.external_id, _upload("pxcontractadd1"), alt_text="edited")
+        images = _plain(await connector.list_product_images(product.external_id))
+        assert images[-1].external_id == added.external_id and not images[-1].is_thumbnail
+        assert images[-1].alt_text == "edited" and len(images) == count + 1
+        again = await connector.add_image(product.external_id, _upload("pxcontractadd1"), resume=True)
+        assert again.external_id == added.external_id
+        assert len(_plain(await connector.list_product_images(product.external_id))) == count + 1
+        assert await connector.remove_image(product.external_id, added.external_id) is True
+        assert await connector.remove_image(product.external_id, added.external_id) is False  # safe to repeat
+        assert len(_plain(await connector.list_product_images(product.external_id))) == count
+    finally:
+        await connector.close()
+
+
+async def test_contract_a_lost_answer_leaves_exactly_one_image(connector_target: ConnectorTarget):
+    t = connector_target
+    if t.lose_next_write_answer is None:
+        pytest.skip("the platform's test store cannot lose answers")
+    connector = t.make()
+    try:
+        product = await _product_with_images(connector)
+        count = len(_plain(await connector.list_product_images(product.external_id)))
+        await t.lose_next_write_answer()
+        added = await connector.add_image(product.external_id, _upload("pxcontractlost1"))
+        images = _plain(await connector.list_product_images(product.external_id))
+        assert len(images) == count + 1 and images[-1].external_id == added.external_id
+        before = images
+        await t.lose_next_write_answer()
+        new = await connector.replace_image(product.external_id, before[0], _upload("pxcontractlost2"))
+        after = _plain(await connector.list_product_images(product.external_id))
+        assert len(after) == len(before) and after[0].external_id == new.external_id
+    finally:
+        await connector.close()
+
+
+async def test_contract_variant_image_is_set_through_the_variant(connector_target: ConnectorTarget):
+    connector = connector_target.make()
+    try:
+        product = next(p for p in (await connector.list_products(None)).products
+                       if any(i.variant_external_id for i in p.images))
+        variant = next(i for i in product.images if i.variant_external_id)
+        data = sample_image((10, 200, 10), "PNG")
+        written = await connector.replace_image(product.external_id, variant, ImageUpload(data, "png", "pxcontractvar1"))
+        assert written.variant_external_id == variant.variant_external_id
+        again = next(i for i in await connector.list_product_images(product.external_id)
+                     if i.variant_external_id == variant.variant_external_id)
+        assert await connector.fetch_image(again.url, max_bytes=8 * 1024 * 1024) == data
+        assert len(_plain(await connector.list_product_images(product.external_id))) == len(_plain(product.images))
+    finally:
+        await connector.close()
+
+
+async def test_contract_writes_to_a_deleted_product_say_not_found(connector_target: ConnectorTarget):
+    t = connector_target
+    if t.delete_product is None:
+        pytest.skip("the platform's test store cannot delete products")
+    connector = t.make()
+    try:
+        product = await _product_with_images(connector)
+        await t.delete_product(product.external_id)
+        for write in (lambda: connector.add_image(product.external_id, _upload("pxcontractgone1")),
+                      lambda: connector.list_product_images(product.external_id)):
+            with pytest.raises(ConnectorError) as gone:
+                await write()
+            assert gone.value.code == ConnectorErrorCode.NOT_FOUND
     finally:
         await connector.close()
 

@@ -28,6 +28,7 @@ COVERED = {
     "order": "tests/schema/carts/test_cart_orders.py::test_another_account_sees_no_cart_specification_quote_or_order",
     "savedCards": "tests/schema/payments/test_stripe.py::test_saved_card_setup_list_delete_and_another_accounts_card",
     "productionQueue": "tests/schema/production/test_production.py::test_only_staff_see_the_queue_and_merchants_only_their_own_images",
+    "publishPlan": "tests/schema/publishing/test_publish_flow.py::test_another_account_sees_and_changes_no_plan",
 }
 
 

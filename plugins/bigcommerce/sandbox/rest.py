@@ -517,6 +517,8 @@ async def read_image_input(request: Request, limit: int = uploads.MAX_IMAGE_BYTE
         if f is None or isinstance(f, str):
             raise uploads.ImageError(422, MISSING_FILE)
         data = await f.read()
+        if getattr(f, "filename", None):  # BigCommerce keeps the uploaded file's name in image_file
+            fields["_filename"] = f.filename
         if len(data) > limit:
             raise uploads.ImageError(file_limit_status, "The image is larger than the maximum allowed size of "
                                      f"{max(1, limit // (1024 * 1024))}MB.", {"image_file": "file too large"})
@@ -557,8 +559,9 @@ async def create_image(request: Request, store: Store):
         return error(403, f"A product can have at most {MAX_IMAGES_PER_PRODUCT} images.")
     name_hint = store.core(pid)["name"]
     url = fields.get("image_url") if isinstance(fields, dict) else None
-    if url:
-        name_hint = urlsplit(url).path.rsplit("/", 1)[-1].rsplit(".", 1)[0] or name_hint
+    source = url and urlsplit(url).path or fields.get("_filename") or ""
+    if source:
+        name_hint = source.rsplit("/", 1)[-1].rsplit(".", 1)[0] or name_hint
     rec, first_thumb = store.add_image(
         pid, data=data, facts={"source": "api", "format": fmt.lower()}, ext=uploads.ALLOWED[fmt],
         is_thumbnail=_bool(fields.get("is_thumbnail")), sort_order=so,

@@ -30,7 +30,16 @@ async def connector_target(request, bc_sandbox, bc_sandbox_url):
     async def webhook_count() -> int:
         return (await bc_sandbox.state(store_hash))["hooks"]
 
+    async def lose_next_write_answer() -> None:
+        r = await bc_sandbox.call("PUT", f"{store_hash}/faults", json={"drop_next": 1, "drop_methods": ["POST"]})
+        assert r.status_code == 200, r.text
+
+    async def delete_product(product_id: str) -> None:
+        r = await bc_sandbox.call("DELETE", f"{store_hash}/products/{product_id}")
+        assert r.status_code == 200, r.text
+
     return ConnectorTarget(
+        lose_next_write_answer=lose_next_write_answer, delete_product=delete_product,
         make=make, product_count=11, store_external_id=store_hash, touch_product=touch,
         webhook_count=webhook_count, webhook_destination=HOOKS_DESTINATION,
         forbidden_image_urls=(
