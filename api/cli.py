@@ -1,4 +1,4 @@
-"""``pixport``: serve, demo, worker, migrate, export-schema, sandbox, paypal-sandbox."""
+"""``pixport``: serve, demo, worker, migrate, user-role, export-schema, sandbox, paypal-sandbox."""
 
 from __future__ import annotations
 
@@ -89,6 +89,39 @@ def migrate() -> None:
 
     asyncio.run(run())
     typer.echo("database is up to date")
+
+
+@app.command("user-role")
+def user_role(
+    email: str = typer.Argument(..., help="The user's e-mail address (the user signs up first)."),
+    role: str = typer.Argument("STAFF", help="OWNER, MEMBER, STAFF (production staff: retouchers) or ADMIN."),
+) -> None:
+    """Give a user a role, e.g. make a retoucher production staff."""
+    from core import db
+    from core.accounts import services as accounts
+    from core.accounts.models import Role
+    from core.errors import DomainError
+    from core.settings import Settings
+
+    try:
+        wanted = Role(role.upper())
+    except ValueError:
+        raise typer.BadParameter(f"role must be one of {', '.join(r.value for r in Role)}") from None
+    settings = Settings()
+
+    async def run() -> None:
+        await db.open_db(settings.db_url)
+        try:
+            user = await accounts.set_role(email, wanted)
+        finally:
+            await db.close_db()
+        typer.echo(f"{user.email} is {user.role.value}")
+
+    try:
+        asyncio.run(run())
+    except DomainError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command("export-schema")

@@ -44,6 +44,9 @@ STORE_HASH = "pixdemo"
 HOOKS_ORIGIN = "https://pixport-hooks.demo"
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "orange-kite-2026"
+# Production staff: takes the images the engine is unsure of, and redo requests.
+RETOUCHER_EMAIL = "studio@example.com"
+RETOUCHER_PASSWORD = "violet-brush-2026"
 STRIPE_API_KEY = "sk_test_pixport_demo"
 STRIPE_WEBHOOK_SECRET = "whsec_pixport_demo"
 DEMO_MARK = ".pixport-demo"  # in a data folder the demo made (and may empty)
@@ -113,6 +116,7 @@ class DemoStack:
         self.processes: list[tuple[str, subprocess.Popen]] = []
         self.pixport_env: dict[str, str] = {}
         self.login: tuple[str, str] | None = None
+        self.retoucher: tuple[str, str] | None = None
 
     # ---- URLs a merchant opens -----------------------------------------------------------
 
@@ -163,6 +167,7 @@ class DemoStack:
         self.pixport_env = self._pixport_env(paypal_webhook_id)
         self._spawn("pixport", [*cli, "serve", "--host", c.host, "--port", str(c.port)], env=self.pixport_env)
         self._wait_http("pixport", self.pixport_url + "/healthz", timeout=60)
+        self.add_retoucher()
         if c.install:
             self.install_and_sign_up()
 
@@ -189,11 +194,14 @@ class DemoStack:
 
     # ---- the steps ---------------------------------------------------------------------------
 
+    def _base_env(self) -> dict[str, str]:
+        if self.config.inherit_env:
+            return dict(os.environ)
+        return {k: v for k, v in os.environ.items() if not k.startswith("PIXPORT_")}
+
     def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
-        base = dict(os.environ) if self.config.inherit_env else {
-            k: v for k, v in os.environ.items() if not k.startswith("PIXPORT_")}
         log = (self.log_dir / f"{name}.log").open("ab")
-        process = subprocess.Popen(args, env={**base, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(args, env={**self._base_env(), **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
         log.close()
         self.processes.append((name, process))
@@ -270,6 +278,26 @@ class DemoStack:
         env.update(self.config.extra_env)
         return env
 
+    def _graphql(self, http: httpx.Client, mutation: str, variables: dict) -> dict:
+        input_type = mutation[0].upper() + mutation[1:] + "Input"
+        query = (f"mutation($input: {input_type}!) {{ {mutation}(input: $input) "
+                 "{ token errors { code field message } } }")
+        data = http.post(f"{self.pixport_url}/graphql", json={"query": query, "variables": {"input": variables}}
+                         ).raise_for_status().json()
+        return (data.get("data") or {}).get(mutation) or {"errors": data.get("errors")}
+
+    def add_retoucher(self, email: str = RETOUCHER_EMAIL, password: str = RETOUCHER_PASSWORD) -> None:
+        """A production staff login: signed up like anyone, then given the role by ``pixport user-role``."""
+        with httpx.Client(timeout=60) as http:
+            created = self._graphql(http, "accountCreate", {"email": email, "password": password, "name": "Studio"})
+        if not created.get("token"):
+            raise DemoError(f"the retoucher login could not be created: {created.get('errors')}")
+        done = subprocess.run([sys.executable, "-m", "api.cli", "user-role", email, "STAFF"], capture_output=True,
+                              text=True, env={**self._base_env(), **self.pixport_env}, stdin=subprocess.DEVNULL)
+        if done.returncode != 0:
+            raise DemoError(f"the retoucher could not be made production staff: {done.stderr.strip()}")
+        self.retoucher = (email, password)
+
     def install_and_sign_up(self, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD) -> str:
         """Install the app as the store owner would (the sandbox drives the OAuth callback), then
         create the demo login with the store link token Pixport's answer carries (or log in with
@@ -288,16 +316,11 @@ class DemoStack:
                                    "storeLinkToken": link}),
                 ("sessionCreate", {"email": email, "password": password, "storeLinkToken": link}),
             ):
-                input_type = mutation[0].upper() + mutation[1:] + "Input"
-                query = (f"mutation($input: {input_type}!) {{ {mutation}(input: $input) "
-                         "{ token errors { code field message } } }")
-                data = http.post(f"{self.pixport_url}/graphql", json={"query": query, "variables": {"input": variables}}
-                                 ).raise_for_status().json()
-                result = (data.get("data") or {}).get(mutation) or {}
+                result = self._graphql(http, mutation, variables)
                 if result.get("token"):
                     self.login = (email, password)
                     return result["token"]
-                errors.append(result.get("errors") or data.get("errors"))
+                errors.append(result.get("errors"))
         raise DemoError(f"the demo login could not be created: {errors}")
 
     def banner(self) -> str:
@@ -310,6 +333,8 @@ class DemoStack:
         else:
             lines += [f"  Open the demo store's control panel: {self.panel_url}",
                       "  and install Pixport from its Apps page."]
+        if self.retoucher:
+            lines += [f"  Retoucher login (production staff): {self.retoucher[0]} / {self.retoucher[1]}"]
         lines += ["",
                   f"  BigCommerce sandbox: {self.sandbox_url}  (store {self.store_hash}, "
                   f"{self.config.products} products)",

@@ -60,6 +60,7 @@ def test_demo_prints_a_working_login_syncs_the_store_and_stops_everything_on_ctr
         children = _children(demo.pid)
         assert len(children) == 4, out  # Pixport, the two sandboxes, localstripe
         email, password = re.search(r"Demo login:\s+(\S+) / (\S+)", out).groups()
+        studio = re.search(r"Retoucher login \(production staff\):\s+(\S+) / (\S+)", out).groups()
         assert re.search(r"Open the demo store's control panel: http://127\.0\.0\.1:\d+/manage/pixdemo/apps/", out)
         assert f"http://127.0.0.1:{port}/app" in out
 
@@ -76,7 +77,13 @@ def test_demo_prints_a_working_login_syncs_the_store_and_stops_everything_on_ctr
                     break
                 assert time.monotonic() < deadline, stores
                 time.sleep(0.3)
-        assert stores[0]["status"] == "INSTALLED" and stores[0]["name"] == "Sandbox store pixdemo"
+            assert stores[0]["status"] == "INSTALLED" and stores[0]["name"] == "Sandbox store pixdemo"
+            r = http.post("/graphql", json={"query": LOG_IN, "variables": {"input": {"email": studio[0],
+                                                                                     "password": studio[1]}}})
+            staff = r.json()["data"]["sessionCreate"]["token"]
+            queue = http.post("/graphql", json={"query": "{ productionQueue(first: 5) { totalCount } }"},
+                              headers={"Authorization": f"Bearer {staff}"}).json()
+            assert queue["data"]["productionQueue"]["totalCount"] == 0, queue  # staff may read the queue
 
         demo.send_signal(signal.SIGINT)  # what Ctrl-C in its terminal does
         assert demo.wait(timeout=30) == 0
