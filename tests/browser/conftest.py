@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from api.demo import DemoConfig, DemoStack
+from tests.support.production import Retoucher
 
 CHROMIUM = os.environ.get("PIXPORT_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -144,3 +145,11 @@ def store_state(demo) -> StoreState:
     state = StoreState(demo)
     yield state
     state.http.close()
+
+
+@pytest.fixture(scope="module")
+def retoucher(demo) -> Retoucher:
+    """The demo's production staff login, working through the production API."""
+    studio = Retoucher(demo.pixport_url, *demo.retoucher)
+    yield studio
+    studio.close()

@@ -1,17 +1,25 @@
 """The merchant's whole journey in Chromium, as the README walks it: install Pixport from the
 store's control panel, sign up, wait for the sync, filter, select, see a duplicate removed,
-create a specification, see the price, approve with a comment, pay by card saving it; a
-second, shorter run pays with PayPal.
+create a specification, see the price, approve with a comment, pay by card saving it, wait
+for production (the engine), review before/after, ask one redo (the studio's retoucher
+takes it through the production API), publish with one item of each action (overwrite,
+append, skip, copy to another product), read the log, then roll back; a second, shorter
+run pays with PayPal.
 
 Every step goes through the visible controls (the app's roles and accessible names are
 in webapp/README.md), inside the control panel's iframe as on BigCommerce, and PayPal's
-buyer page in its own tab; what the store holds is read through the sandbox's control API.
+buyer page in its own tab. What the store holds is read through the sandbox's control
+API: its files, byte for byte, after publishing and after the rollback.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import time
+from collections import Counter
 
+import httpx
 from playwright.sync_api import FrameLocator, Page, expect
 
 from api.demo import APP_CLIENT_ID
@@ -20,6 +28,7 @@ EMAIL = "merchant@example.com"
 PASSWORD = "a long passphrase 1"
 SYNC_TIMEOUT_MS = 60_000
 PRODUCTION_TIMEOUT_MS = 60_000
+PAID = re.compile(r"^Status: (In production|Ready for review)")  # the engine may already be done
 APP_FRAME = 'iframe[title="Pixport"]'
 
 
@@ -108,7 +117,8 @@ def wait_for_analysis(app: FrameLocator, page: Page, shot) -> None:
     shot(page, "05-synced")
 
 
-def filter_select_and_add(app: FrameLocator, page: Page, shot, store_state) -> None:
+def filter_select_and_add(app: FrameLocator, page: Page, shot, store_state) -> str:
+    """Returns the file name of the picture that is on two products (its group's edited one)."""
     go(app, "Images", "Images")
     matches = app.get_by_text(re.compile(r"^\d+ images? match"))
     total = int(matches.inner_text().split()[0])
@@ -139,6 +149,7 @@ def filter_select_and_add(app: FrameLocator, page: Page, shot, store_state) -> N
         circles.nth(i).check()
     app.get_by_role("button", name="Add selected to cart").click()
     expect(notice(app)).to_contain_text("Added")
+    return original_file
 
 
 def create_specification(app: FrameLocator, page: Page, shot, name: str) -> None:
@@ -184,7 +195,7 @@ def pay_by_card_saving_it(app: FrameLocator, page: Page, shot, total: str) -> No
     form.get_by_role("checkbox", name="Save card").check()
     shot(page, "12-pay-by-card")
     form.get_by_role("button", name="Pay by card").click()
-    expect(notice(app)).to_contain_text(re.compile(r"Payment confirmed: order PX-\d+ is in production"), timeout=20_000)
+    expect(app.get_by_text(PAID)).to_be_visible(timeout=20_000)
     expect(app.get_by_text(f"Charge · Card · {total} · Succeeded")).to_be_visible()  # the price shown, charged
     shot(page, "13-paid")
     go(app, "Saved cards", "Saved cards")
@@ -199,9 +210,115 @@ def wait_for_production(app: FrameLocator, page: Page, shot) -> None:
     shot(page, "14-ready-for-review")
 
 
+def loaded(img) -> None:
+    """The picture is there, not just its box (its signed link answered with an image)."""
+    img.scroll_into_view_if_needed()
+    deadline = time.monotonic() + 10
+    while not img.evaluate("i => i.complete && i.naturalWidth > 0"):
+        assert time.monotonic() < deadline, f"{img} did not load"
+        time.sleep(0.1)
+
+
+def review_before_after(app: FrameLocator, page: Page, shot, file: str):
+    review = app.get_by_role("region", name="Before and after")
+    image = review.get_by_role("list", name="Reviewed images").get_by_role("group", name=file)
+    loaded(image.get_by_role("img", name=f"Before: {file}"))
+    loaded(image.get_by_role("img", name=f"After: {file}"))
+    expect(image).to_contain_text("Edited by the engine")
+    shot(page, "15-before-after")
+    image.get_by_role("button", name=f"Zoom {file}").click()
+    zoom = app.get_by_role("dialog", name=f"Zoom: {file}")
+    loaded(zoom.get_by_role("img", name=f"Before at full size: {file}"))
+    loaded(zoom.get_by_role("img", name=f"After at full size: {file}"))
+    shot(page, "16-zoom")
+    zoom.get_by_role("button", name="Close").click()
+    expect(zoom).to_be_hidden()
+    return image
+
+
+def ask_one_redo(app: FrameLocator, page: Page, shot, image, file: str, retoucher) -> None:
+    image.get_by_role("button", name=f"Ask for a redo of {file}").click()
+    form = app.get_by_role("form", name=f"Redo {file}")
+    form.get_by_role("textbox", name="What should change?").fill("Please centre the product.")
+    shot(page, "17-redo")
+    form.get_by_role("button", name="Send redo request").click()
+    expect(notice(app)).to_contain_text(f"Redo requested for {file}.")
+    expect(image).to_contain_text("With a retoucher")
+    assert retoucher.retouch_all() == [file]  # the studio takes the redo through the production API
+    expect(app.get_by_text("Status: Ready for review")).to_be_visible(timeout=PRODUCTION_TIMEOUT_MS)
+    expect(image).to_contain_text("Edited by a retoucher")
+
+
+def sha_of_img(locator) -> str:
+    url = locator.evaluate("img => img.currentSrc || img.src")
+    return hashlib.sha256(httpx.get(url, timeout=30).raise_for_status().content).hexdigest()
+
+
+ACTIONS = {2: "Append", 3: "Skip", 4: "Copy to product"}  # item 1 and the rest: Overwrite
+
+
+def publish_one_of_each(app: FrameLocator, page: Page, shot, target: dict) -> dict[str, list[str]]:
+    """Creates the plan, sets one item of each action (copying item 4 to ``target``), runs a dry
+    run, publishes and reads the log. Returns the after-files' SHA-256 by action."""
+    app.get_by_role("region", name="Publish").get_by_role("button", name="Create publish plan").click()
+    expect(app.get_by_role("heading", name=re.compile(r"^Publish plan for order PX-"), level=1)).to_be_visible()
+    items = app.get_by_role("region", name="Items")
+    combos = items.get_by_role("combobox", name=re.compile(r"^Action for item \d+$"))
+    count = combos.count()
+    assert count >= 5, count  # 4 images, one of them in two places
+    for n, action in ACTIONS.items():
+        items.get_by_role("combobox", name=f"Action for item {n}").select_option(label=action)
+        if action == "Copy to product":
+            picker = app.get_by_role("dialog", name="Choose a target product")
+            picker.get_by_role("searchbox", name="Search products").fill(target["sku"])
+            picker.get_by_role("button", name=f"Choose {target['name']}").click()
+            expect(picker).to_be_hidden()
+            action = f"{action} ({target['name']})"
+        expect(notice(app)).to_contain_text(f"Item {n}: {action} saved.")
+    preview = app.get_by_role("region", name="Dry run preview")
+    expect(preview.get_by_role("group", name=target["name"])).to_be_visible()
+    shot(page, "18-publish-plan")
+    by_action: dict[str, list[str]] = {}
+    for n in range(1, count + 1):
+        action = ACTIONS.get(n, "Overwrite")
+        by_action.setdefault(action, []).append(sha_of_img(items.get_by_role("img", name=f"After, item {n}")))
+    app.get_by_role("button", name="Publish now").click()
+    expect(notice(app)).to_contain_text(f"Publishing finished: {count - 1} done, 1 skipped, 0 failed.",
+                                        timeout=PRODUCTION_TIMEOUT_MS)
+    expect(app.get_by_text("Plan status: Published")).to_be_visible()
+    log = app.get_by_role("region", name="Log").get_by_role("table", name="Publish log")
+    expect(log.get_by_role("row")).to_have_count(count + 1)  # a line per item, and the header
+    log.scroll_into_view_if_needed()
+    shot(page, "19-publish-log")
+    return by_action
+
+
+def assert_published(before: dict[int, list[str]], after: dict[int, list[str]], by_action, target_id: int) -> None:
+    """The store holds exactly: every original except the overwritten ones, plus the results of
+    the overwritten, appended and copied items (the skipped one nowhere), the copy last on the target."""
+    old, new = Counter(s for files in before.values() for s in files), Counter(s for files in after.values() for s in files)
+    written = Counter(by_action["Overwrite"] + by_action["Append"] + by_action["Copy to product"])
+    assert new - old == written
+    assert sum((old - new).values()) == len(by_action["Overwrite"])  # each overwritten original replaced
+    assert not set(by_action["Skip"]) & set(new)
+    assert sum(new.values()) == sum(old.values()) + 2  # one appended, one copied
+    assert after[target_id] == before[target_id] + by_action["Copy to product"]
+
+
+def roll_back(app: FrameLocator, page: Page, shot) -> None:
+    page.once("dialog", lambda dialog: dialog.accept())  # "asks to confirm"
+    app.get_by_role("button", name="Roll back").click()
+    confirm = app.get_by_role("dialog")
+    if confirm.count():
+        confirm.get_by_role("button", name=re.compile(r"^(Roll back|Confirm|OK)$")).click()
+    expect(notice(app)).to_contain_text("Rollback finished.", timeout=PRODUCTION_TIMEOUT_MS)
+    expect(app.get_by_text("Plan status: Rolled back")).to_be_visible()
+    shot(page, "20-rolled-back")
+
+
 # ---- the journeys ------------------------------------------------------------------------------
 
-def test_journey_card(page: Page, demo, shot, store_state):
+def test_journey_card(page: Page, demo, shot, store_state, retoucher):
     before = store_state.summary()
     assert before["installed_apps"] == [] and before["hooks"] == 0
     files_before = store_state.all_files()
@@ -214,7 +331,7 @@ def test_journey_card(page: Page, demo, shot, store_state):
     sign_up(app, page, shot)
     wait_for_sync(app)
     wait_for_analysis(app, page, shot)
-    filter_select_and_add(app, page, shot, store_state)
+    twice_placed = filter_select_and_add(app, page, shot, store_state)
     create_specification(app, page, shot, "White catalogue")
     comment = "Please keep the shadows soft."
     total = cart_to_order(app, page, shot, "White catalogue", comment)
@@ -222,6 +339,14 @@ def test_journey_card(page: Page, demo, shot, store_state):
     pay_by_card_saving_it(app, page, shot, total)
     wait_for_production(app, page, shot)
     assert store_state.all_files() == files_before  # nothing in the store changes before publishing
+
+    image = review_before_after(app, page, shot, twice_placed)
+    ask_one_redo(app, page, shot, image, twice_placed, retoucher)
+    target_id = before["products"]
+    by_action = publish_one_of_each(app, page, shot, store_state.product(target_id))
+    assert_published(files_before, store_state.all_files(), by_action, target_id)
+    roll_back(app, page, shot)
+    assert store_state.all_files() == files_before  # the very same files, in the same order
 
 
 def test_journey_paypal(page: Page, demo, shot, store_state):
@@ -242,16 +367,16 @@ def test_journey_paypal(page: Page, demo, shot, store_state):
     app.get_by_role("button", name="Pay with PayPal").click()
     approve_link = app.get_by_role("link", name="Approve the payment at PayPal")
     expect(approve_link).to_be_visible()
-    shot(page, "20-pay-with-paypal")
+    shot(page, "30-pay-with-paypal")
     with page.context.expect_page() as opened:  # PayPal opens in a new tab
         approve_link.click()
     paypal = opened.value
     expect(paypal.get_by_role("heading", name="PayPal checkout")).to_be_visible()
     expect(paypal.get_by_text(re.compile(r"^Pay [\d.]+ USD as Sandbox Buyer"))).to_be_visible()
-    shot(paypal, "21-paypal-checkout")
+    shot(paypal, "31-paypal-checkout")
     paypal.get_by_role("button", name="Pay now").click()
     expect(paypal.get_by_role("heading", name="Payment approved")).to_be_visible()
     paypal.close()
     app.get_by_role("button", name="Complete PayPal payment").click()
-    expect(notice(app)).to_contain_text(re.compile(r"Payment confirmed: order PX-\d+ is in production"), timeout=20_000)
+    expect(app.get_by_text(PAID)).to_be_visible(timeout=20_000)
     expect(app.get_by_text(re.compile(r"Charge · PayPal · \$[\d.]+ · Succeeded"))).to_be_visible()
