@@ -11,7 +11,7 @@ from PIL import Image
 
 ERR = "errors { code field message }"
 QUEUE = """query { productionQueue(first: 100) { edges { node { id fileName productionStatus claimedByMe
-  before { url } } } } }"""
+  before { url } order { specificationVersion { options { dpi } } } } } } }"""
 CLAIM = f"""mutation($id: ID!) {{ productionImageClaim(orderImageId: $id) {{ orderImage {{ id }} {ERR} }} }}"""
 SUBMIT = f"""mutation($id: ID!, $file: Upload!) {{ productionImageSubmit(orderImageId: $id, file: $file) {{
   orderImage {{ id productionStatus }} {ERR} }} }}"""
@@ -35,15 +35,16 @@ class Retoucher:
         return [e["node"] for e in edges if e["node"]["productionStatus"] == "RETOUCH"]
 
     def retouch_all(self) -> list[str]:
-        """Claim and submit every image waiting for a person: the original, re-encoded as a JPEG.
-        Returns their file names."""
+        """Claim and submit every image waiting for a person: the original, re-encoded as a JPEG at
+        the specification's DPI. Returns their file names."""
         done = []
         for image in self.waiting():
             claimed = self._gql(CLAIM, {"id": image["id"]})["productionImageClaim"]
             assert claimed["errors"] == [], claimed["errors"]
             original = httpx.get(image["before"]["url"], timeout=30).raise_for_status().content
             out = io.BytesIO()
-            Image.open(io.BytesIO(original)).convert("RGB").save(out, "JPEG", quality=90)
+            dpi = image["order"]["specificationVersion"]["options"]["dpi"]
+            Image.open(io.BytesIO(original)).convert("RGB").save(out, "JPEG", quality=90, dpi=(dpi, dpi))
             operations = json.dumps({"query": SUBMIT, "variables": {"id": image["id"], "file": None}})
             response = self.http.post("/graphql", data={"operations": operations,
                                                         "map": json.dumps({"0": ["variables.file"]})},
