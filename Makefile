@@ -24,9 +24,10 @@ webapp: $(WEBAPP)
 
 install: $(STAMP) $(WEBAPP)
 
+# Pixport on its embedded defaults; without BigCommerce app credentials, with the demo store,
+# the BigCommerce and PayPal sandboxes and the Stripe test server (Ctrl-C stops them all).
 run: $(STAMP) $(WEBAPP)
-	$(BIN)/pixport migrate
-	$(BIN)/pixport serve
+	$(BIN)/pixport demo
 
 # The whole suite on PostgreSQL + Redis, then the parts that differ on the embedded defaults.
 test: $(STAMP) $(WEBAPP)

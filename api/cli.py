@@ -1,4 +1,4 @@
-"""``pixport``: serve, worker, migrate, export-schema, sandbox, paypal-sandbox."""
+"""``pixport``: serve, demo, worker, migrate, user-role, export-schema, sandbox, paypal-sandbox."""
 
 from __future__ import annotations
 
@@ -26,6 +26,34 @@ def serve(
         raise typer.BadParameter("several API processes need PostgreSQL and Redis (PIXPORT_DATABASE_URL, PIXPORT_REDIS_URL)")
     uvicorn.run("api.app:app_factory", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=True, log_config=None, lifespan="on")
+
+
+@app.command()
+def demo(
+    port: int = typer.Option(8000, help="Pixport's port."),
+    sandbox_port: int = typer.Option(8100, help="The BigCommerce sandbox's port (its control panel: /manage)."),
+    paypal_port: int = typer.Option(8430, help="The PayPal sandbox's port."),
+    stripe_port: int = typer.Option(8420, help="The Stripe test server's port (localstripe)."),
+    products: int = typer.Option(300, help="Products in the demo store (about 3 images each)."),
+    data_dir: Path = typer.Option(Path("data/demo"), help="Pixport's data for the demo (emptied at start)."),
+    keep_data: bool = typer.Option(False, help="Keep the data of the last demo (the emulators start empty anyway)."),
+    install: bool = typer.Option(True, help="Install the app into the demo store and create the demo login."),
+) -> None:
+    """Pixport with a demo store: without BigCommerce app credentials (PIXPORT_BIGCOMMERCE_CLIENT_ID),
+    also start the BigCommerce sandbox with a seeded store, the PayPal sandbox and the Stripe test
+    server, install the app and print where to open it. Ctrl-C stops everything."""
+    from api import demo as demo_stack
+    from plugins.bigcommerce.settings import BigCommerceSettings
+
+    if BigCommerceSettings().configured:
+        typer.echo("BigCommerce app credentials are configured: serving Pixport alone (no sandboxes).")
+        migrate()
+        serve(host="127.0.0.1", port=port, workers=1)
+        return
+    config = demo_stack.DemoConfig(port=port, sandbox_port=sandbox_port, paypal_port=paypal_port,
+                                   stripe_port=stripe_port, products=products, data_dir=data_dir,
+                                   keep_data=keep_data, install=install)
+    raise typer.Exit(demo_stack.run(config))
 
 
 @app.command()
@@ -61,6 +89,39 @@ def migrate() -> None:
 
     asyncio.run(run())
     typer.echo("database is up to date")
+
+
+@app.command("user-role")
+def user_role(
+    email: str = typer.Argument(..., help="The user's e-mail address (the user signs up first)."),
+    role: str = typer.Argument("STAFF", help="OWNER, MEMBER, STAFF (production staff: retouchers) or ADMIN."),
+) -> None:
+    """Give a user a role, e.g. make a retoucher production staff."""
+    from core import db
+    from core.accounts import services as accounts
+    from core.accounts.models import Role
+    from core.errors import DomainError
+    from core.settings import Settings
+
+    try:
+        wanted = Role(role.upper())
+    except ValueError:
+        raise typer.BadParameter(f"role must be one of {', '.join(r.value for r in Role)}") from None
+    settings = Settings()
+
+    async def run() -> None:
+        await db.open_db(settings.db_url)
+        try:
+            user = await accounts.set_role(email, wanted)
+        finally:
+            await db.close_db()
+        typer.echo(f"{user.email} is {user.role.value}")
+
+    try:
+        asyncio.run(run())
+    except DomainError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command("export-schema")
@@ -99,3 +160,7 @@ def paypal_sandbox(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":  # ``python -m api.cli``: how the demo starts its children
+    main()

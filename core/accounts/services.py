@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from core import runtime, security
 from core.accounts.errors import EmailTaken, InvalidCredentials, WeakPassword
 from core.accounts.models import Account, Role, Session, User
-from core.errors import DomainError, ErrorCode, ValidationFailed
+from core.errors import DomainError, ErrorCode, NotFound, ValidationFailed
 from core.jobs import services as jobs
 from core.notifications import services as mail
 from core.timeutil import utcnow
@@ -82,6 +82,18 @@ async def create_account(email: str, password: str, name: str) -> tuple[User, st
         raise EmailTaken("An account with this e-mail already exists; log in instead.", field="email") from None
     await jobs.enqueue(job)  # after commit, so the worker finds the rows
     return user, token
+
+
+async def set_role(email: str, role: Role) -> User:
+    """An operator's act (``pixport user-role``), never the API's: e.g. make a user
+    production staff (a retoucher)."""
+    user = await User.get_or_none(email=normalize_email(email))
+    if user is None:
+        raise NotFound(f"No user has the e-mail address {email}.", field="email")
+    if user.role != role:
+        user.role = role
+        await user.save(update_fields=["role"])
+    return user
 
 
 async def log_in(email: str, password: str) -> tuple[User, str]:

@@ -59,7 +59,9 @@ def webhook_destination(settings: BigCommerceSettings | None = None) -> str:
 
 def iframe_headers(store_hash: str | None) -> dict[str, str]:
     """Only that store's control panel may frame the page; nothing is cached or referred."""
-    ancestors = f"https://store-{store_hash}.mybigcommerce.com" if store_hash else "'none'"
+    panel = current_settings().control_panel_origin
+    ancestors = panel.rstrip("/") if panel else (f"https://store-{store_hash}.mybigcommerce.com" if store_hash
+                                                 else "'none'")
     return {
         "Content-Security-Policy": f"frame-ancestors {ancestors}",
         "Cache-Control": "no-store",

@@ -34,6 +34,9 @@ class BigCommerceSettings(BaseSettings):
     # BigCommerce only calls https on port 443, so a deployment (or a test) whose public URL
     # is not that names the https origin that reaches it here.
     webhook_base_url: str = ""
+    # The origin of the control panel that frames Pixport's pages. Empty: the store's own
+    # (https://store-{hash}.mybigcommerce.com); the demo names the sandbox's control panel.
+    control_panel_origin: str = ""
 
     @property
     def configured(self) -> bool:

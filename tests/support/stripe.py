@@ -1,5 +1,5 @@
 """localstripe (PyPI) as the Stripe test server, on loopback only: its CLI binds every
-interface, so a small launcher runs its aiohttp app on 127.0.0.1 in a subprocess.
+interface, so the demo's launcher runs its aiohttp app on 127.0.0.1 in a subprocess.
 ``StripeBrowser`` does what Stripe.js does in the merchant's browser."""
 
 from __future__ import annotations
@@ -11,12 +11,8 @@ import time
 import httpx
 import stripe
 
-LAUNCHER = (
-    "import sys\n"
-    "from aiohttp import web\n"
-    "from localstripe.server import app\n"
-    "web.run_app(app, host='127.0.0.1', port=int(sys.argv[1]), print=None)\n"
-)
+from api.demo import LOCALSTRIPE_LAUNCHER as LAUNCHER
+
 API_KEY = "sk_test_pixport"
 WEBHOOK_SECRET = "whsec_pixport_test"
 

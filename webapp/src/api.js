@@ -106,3 +106,20 @@ export function clearStoreLinkToken() {
   try { sessionStorage.removeItem(LINK_KEY); } catch { /* nothing kept */ }
 }
 
+
+/** Saves a file Pixport serves only with the bearer token (e.g. a publish log's CSV): fetched
+ * with the token, handed to the browser as a blob URL. */
+export async function downloadWithToken(path, filename) {
+  const headers = token ? { authorization: `Bearer ${token}` } : {};
+  let response;
+  try { response = await fetch(path, { headers }); } catch { throw new ApiError("Pixport cannot be reached. Check your connection and try again."); }
+  if (!response.ok) throw new ApiError(`The download failed (Pixport answered ${response.status}).`);
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}

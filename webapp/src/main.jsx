@@ -10,6 +10,7 @@ import { CartScreen } from "./screens/cart.jsx";
 import { SpecsScreen, SpecEditorScreen } from "./screens/specs.jsx";
 import { OrdersScreen, OrderScreen } from "./screens/orders.jsx";
 import { CardsScreen } from "./screens/cards.jsx";
+import { PlanScreen } from "./screens/plan.jsx";
 
 const STORE_KEY = "pixport.storeId";
 
@@ -105,6 +106,7 @@ function Shell() {
   else if (first === "specs") screen = <SpecsScreen />;
   else if (first === "orders" && second) screen = <OrderScreen key={second} id={decodeURIComponent(second)} />;
   else if (first === "orders") screen = <OrdersScreen />;
+  else if (first === "plans" && second) screen = <PlanScreen key={second} id={decodeURIComponent(second)} />;
   else if (first === "cards") screen = <CardsScreen />;
   else screen = <NotFound />;
 
@@ -118,7 +120,7 @@ function Shell() {
           <nav aria-label="Main">
             <ul>
               {NAV.map(([href, label]) => (
-                <li key={href}><a href={`#${href}`} aria-current={`/${first}` === href || (href === "/store" && !first) ? "page" : undefined}>{label}</a></li>
+                <li key={href}><a href={`#${href}`} aria-current={`/${first === "plans" ? "orders" : first}` === href || (href === "/store" && !first) ? "page" : undefined}>{label}</a></li>
               ))}
             </ul>
           </nav>

@@ -1,7 +1,8 @@
 """The PayPal sandbox: OAuth token, Orders v2 (create, get, capture), Payments v2
-(captures, refunds), webhooks (subscribe, deliver, verify-webhook-signature), and a
-control API under ``/_sandbox`` to act as the buyer (approve, decline), reset, and
-read what was delivered. Every response follows PayPal's OpenAPI files
+(captures, refunds), webhooks (subscribe, deliver, verify-webhook-signature), the buyer's
+page behind an order's approve link (``/checkoutnow``: Pay now, or decline), and a
+control API under ``/_sandbox`` to act as the buyer without a browser (approve, decline),
+reset, and read what was delivered. Every response follows PayPal's OpenAPI files
 (tests check them against ``shared/specs/paypal``)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import html
 import json
 import re
 import secrets
@@ -67,6 +69,16 @@ def _error(status: int, name: str, _message: str = "", issue: str | None = None,
     return status, body
 
 
+@dataclass(frozen=True)
+class Html:
+    text: str
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)} - PayPal '
+            f"sandbox</title></head><body><h1>{html.escape(title)}</h1>{body}</body></html>")
+
+
 @dataclass
 class State:
     base_url: str = ""
@@ -107,6 +119,7 @@ class PayPalSandbox:
             ("POST", r"/v1/notifications/webhooks", self.create_webhook, True),
             ("POST", r"/v1/notifications/verify-webhook-signature", self.verify_signature, True),
             ("GET", r"/checkoutnow", self.checkout_page, False),
+            ("POST", r"/checkoutnow/(?P<choice>approve|decline)", self.checkout_choice, False),
             ("POST", r"/_sandbox/orders/(?P<id>[^/]+)/approve", self.approve, False),
             ("POST", r"/_sandbox/orders/(?P<id>[^/]+)/decline", self.decline, False),
             ("GET", r"/_sandbox/deliveries", self.list_deliveries, False),
@@ -139,8 +152,11 @@ class PayPalSandbox:
             self.state.base_url = f"{scope.get('scheme', 'http')}://{host}"
         status, payload = await self.dispatch(scope["method"], scope["path"], headers, body,
                                               scope.get("query_string", b"").decode())
-        out = b"" if payload is None else json.dumps(payload).encode()
-        response_headers = [(b"content-type", b"application/json")] if payload is not None else []
+        if isinstance(payload, Html):  # the buyer's pages
+            out, response_headers = payload.text.encode(), [(b"content-type", b"text/html; charset=utf-8")]
+        else:
+            out = b"" if payload is None else json.dumps(payload).encode()
+            response_headers = [(b"content-type", b"application/json")] if payload is not None else []
         await send({"type": "http.response.start", "status": status, "headers": response_headers})
         await send({"type": "http.response.body", "body": out})
 
@@ -307,8 +323,31 @@ class PayPalSandbox:
     # ---- the buyer (control API) -----------------------------------------------------
 
     async def checkout_page(self, query, **_):
-        return 200, {"order": parse_qs(query).get("token", [""])[0],
-                     "note": "The buyer's page: POST /_sandbox/orders/{id}/approve or /decline."}
+        """The buyer's page behind an order's ``approve`` link: the amount, Pay or decline
+        (``POST /_sandbox/orders/{id}/approve|decline`` do the same without a browser)."""
+        order_id = parse_qs(query).get("token", [""])[0]
+        order = self.state.orders.get(order_id)
+        if order is None:
+            return 404, Html(_page("Unknown order", "<p>This PayPal order does not exist.</p>"))
+        unit = order["purchase_units"][0]
+        amount = f"{unit['amount']['value']} {unit['amount']['currency_code']}"
+        if order["status"] != "CREATED":
+            return 200, Html(_page("PayPal checkout", f"<p>This order is {html.escape(order['status'])}.</p>"))
+        token = html.escape(order_id, quote=True)
+        return 200, Html(_page("PayPal checkout", (
+            f"<p>Pay <strong>{html.escape(amount)}</strong> as Sandbox Buyer (buyer@example.com).</p>"
+            f'<form method="post" action="/checkoutnow/approve"><input type="hidden" name="token" value="{token}">'
+            '<button type="submit">Pay now</button></form>'
+            f'<form method="post" action="/checkoutnow/decline"><input type="hidden" name="token" value="{token}">'
+            '<button type="submit">Pay with a card that will be declined</button></form>')))
+
+    async def checkout_choice(self, choice, body, **_):
+        order_id = parse_qs(body.decode()).get("token", [""])[0]
+        status, _order = await self._buyer(order_id, decline=choice == "decline")
+        if status != 200:
+            return status, Html(_page("PayPal checkout", "<p>This order cannot be approved.</p>"))
+        return 200, Html(_page("Payment approved", "<p>You approved the payment. Go back to the merchant's "
+                                                   "page to complete it.</p>"))
 
     async def _buyer(self, id: str, decline: bool):
         order = self.state.orders.get(id)

@@ -1,7 +1,8 @@
 """``create_app(**options)``: the BigCommerce sandbox as one Starlette app.
 
 One port serves the login service (``/oauth2/token``), the control API
-(``/_sandbox/...``), the REST API (``/stores/{hash}/v3/...``, ``/stores/{hash}/v2/...``)
+(``/_sandbox/...``), the control panel's pages (``/manage/...``), the REST API
+(``/stores/{hash}/v3/...``, ``/stores/{hash}/v2/...``)
 and the CDN (``/s-{hash}/...``).  State is in memory.
 
 Options (all optional, so ``create_app()`` works as a uvicorn factory):
@@ -19,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from . import cdn, control, oauth, rest
+from . import cdn, control, oauth, panel, rest
 from .catalog import CatalogSpec
 from .render import ByteLRU
 from .state import Sandbox
@@ -95,6 +96,7 @@ def create_app(**options) -> Starlette:
         *control.routes,
         *rest.routes,
         *cdn.routes,
+        *panel.routes,  # the control panel's HTML pages (/manage)
     ]
     app = SandboxApp(routes=routes, lifespan=lifespan)
     app.state.sandbox = sandbox

@@ -85,14 +85,19 @@ def _answer(resp: httpx.Response) -> dict:
     return {"status": resp.status_code, "headers": dict(resp.headers), "body": resp.text}
 
 
-async def install(sb: Sandbox, store: Store, app: App, user_id: int) -> dict:
+def grant(sb: Sandbox, store: Store, app: App, user_id: int) -> tuple[str, str]:
+    """A single-use code for the app, and the auth callback URL the merchant's browser is sent to."""
     code = new_token(16)
     scope = " ".join(app.scopes)
     sb.codes[code] = {"client_id": app.client_id, "store_hash": store.hash, "scope": scope, "user_id": user_id,
                       "expires": time.time() + sb.code_ttl_s}
     query = urlencode({"account_uuid": app.account_uuid, "code": code, "context": f"stores/{store.hash}",
                        "scope": scope})
-    url = f"{app.auth_callback}{'&' if '?' in app.auth_callback else '?'}{query}"
+    return f"{app.auth_callback}{'&' if '?' in app.auth_callback else '?'}{query}", code
+
+
+async def install(sb: Sandbox, store: Store, app: App, user_id: int) -> dict:
+    url, code = grant(sb, store, app, user_id)
     async with httpx.AsyncClient(timeout=30.0, follow_redirects=False) as client:
         try:
             resp = await client.get(url, headers={"Referer": LOGIN_REFERER, "Accept": "text/html"})

@@ -72,3 +72,16 @@ def test_amounts_in_minor_units():
     assert to_value(Money(1999, "EUR")) == {"currency_code": "EUR", "value": "19.99"}
     assert to_value(Money(500, "JPY")) == {"currency_code": "JPY", "value": "500"}
     assert from_value({"currency_code": "USD", "value": "4.50"}) == Money(450, "USD")
+
+
+async def test_the_buyers_page_behind_the_approve_link(api):
+    created = (await api.post("/v2/checkout/orders", json=BODY, headers={"PayPal-Request-Id": "p1"})).json()
+    approve = next(link["href"] for link in created["links"] if link["rel"] == "approve")
+    page = await api.get(approve)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "19.99 EUR" in page.text and ">Pay now</button>" in page.text
+    done = await api.post("/checkoutnow/approve", data={"token": created["id"]})
+    assert done.status_code == 200 and "You approved the payment" in done.text
+    assert (await api.get(f"/v2/checkout/orders/{created['id']}")).json()["status"] == "APPROVED"
+    assert "This order is APPROVED" in (await api.get(approve)).text  # no second approval from the page
+    assert (await api.get("/checkoutnow?token=NOPE")).status_code == 404

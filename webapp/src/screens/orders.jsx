@@ -4,6 +4,7 @@ import { Heading, Alert, useApp, useLoad, errorText, Thumb } from "../ui.jsx";
 import { money, when, statusLabel, count } from "../format.js";
 import { QuoteTable } from "./quote.jsx";
 import { PaymentPanel } from "./payment.jsx";
+import { REVIEWABLE, PUBLISHABLE, useReview, ProductionPanel, BeforeAfter, PublishPanel } from "./review.jsx";
 
 export function OrdersScreen() {
   const orders = useLoad(() => gql("Orders", { first: 50 }), []);
@@ -47,6 +48,7 @@ export function OrderScreen({ id }) {
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
   const o = order.data && order.data.order;
+  const review = useReview(id, o && o.status);
 
   // the status live: orderUpdates yields the order on every change
   useEffect(() => {
@@ -62,6 +64,7 @@ export function OrderScreen({ id }) {
   useEffect(() => {
     if (!o) return;
     if (lastStatus.current === "AWAITING_PAYMENT" && o.status === "IN_PRODUCTION") notify(`Payment confirmed: order ${o.number} is in production.`);
+    if (lastStatus.current === "IN_PRODUCTION" && o.status === "READY_FOR_REVIEW") notify(`Order ${o.number} is ready for review.`);
     lastStatus.current = o.status;
   }, [o && o.status]);
 
@@ -161,6 +164,13 @@ export function OrderScreen({ id }) {
             </>
           )}
         </div>
+        {REVIEWABLE.has(o.status) ? (
+          <div>
+            {review.order && <ProductionPanel order={review.order} />}
+            <Alert message={review.error} />
+            {PUBLISHABLE.has(o.status) && <PublishPanel order={o} />}
+          </div>
+        ) : (
         <div>
           <h2>Images</h2>
           <ul class="order-images" aria-label="Order images">
@@ -173,7 +183,9 @@ export function OrderScreen({ id }) {
           </ul>
           {o.images.totalCount > images.length && <p class="hint">Showing {images.length} of {o.images.totalCount}.</p>}
         </div>
+        )}
       </div>
+      {REVIEWABLE.has(o.status) && review.order && <BeforeAfter review={review} orderStatus={o.status} onChanged={() => { review.reload(); order.reload(); }} />}
     </section>
   );
 }
