@@ -126,8 +126,9 @@ async def test_leaving_paypal_for_a_card_replaces_the_paypal_attempt(gql, paypal
     late = (await gql(CAPTURE, {"o": order["id"]}))["paymentPaypalCapture"]
     assert late["errors"][0]["code"] == "INVALID_TRANSITION"  # never captured: no PayPal charge
     await browser.pay(card["clientSecret"])
-    await wait_until(lambda: ProviderEvent.filter(event_type="payment_intent.succeeded").exists())
-    assert await status_of(order["pk"]) == OrderStatus.IN_PRODUCTION
+    # The webhook's event row is its dedupe claim, written before the payment is applied: wait for the order.
+    await wait_until(lambda: Order.filter(id=order["pk"], status=OrderStatus.IN_PRODUCTION).exists())
+    assert await ProviderEvent.filter(event_type="payment_intent.succeeded").exists()
     assert sorted((await Payment.filter(order_id=order["pk"]).values_list("provider", "status"))) == [
         (Provider.PAYPAL, PaymentStatus.FAILED), (Provider.STRIPE, PaymentStatus.SUCCEEDED)]
     assert not await paypal.deliveries("PAYMENT.CAPTURE.COMPLETED")
