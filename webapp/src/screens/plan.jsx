@@ -212,7 +212,7 @@ export function PlanScreen({ id }) {
         {data.totalCount > items.length && <p><button type="button" onClick={data.loadMore}>Load more items</button> <span class="hint">Showing {items.length} of {data.totalCount}.</span></p>}
       </section>
 
-      <Preview planId={plan.id} refreshed={refreshed} />
+      {(plan.status === "DRAFT" || plan.status === "PARTIALLY_PUBLISHED") && <Preview planId={plan.id} refreshed={refreshed} />}
       {plan.status !== "DRAFT" && <Log plan={plan} refreshed={refreshed} orderNumber={orderNumber} />}
       {picker && <ProductPicker storeId={plan.store && plan.store.id} onChoose={picked}
         onCancel={() => { setPicker(null); setNonce((n) => n + 1); }} />}
@@ -320,7 +320,7 @@ function ProductPicker({ storeId, onChoose, onCancel }) {
         {list.map((p) => (
           <li key={p.id}>
             <button type="button" onClick={() => onChoose(p)} aria-label={`Choose ${p.name}`}>Choose</button>
-            <span>{p.name} <small class="hint">SKU {p.sku || "—"} · #{p.externalId}{p.brand ? ` · ${p.brand}` : ""}</small></span>
+            <span>{p.name} <small class="hint">SKU {p.sku || "—"} · #{p.externalId}</small></span>
           </li>
         ))}
       </ul>
