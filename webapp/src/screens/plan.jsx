@@ -212,7 +212,7 @@ export function PlanScreen({ id }) {
         {data.totalCount > items.length && <p><button type="button" onClick={data.loadMore}>Load more items</button> <span class="hint">Showing {items.length} of {data.totalCount}.</span></p>}
       </section>
 
-      {(plan.status === "DRAFT" || plan.status === "PARTIALLY_PUBLISHED") && <Preview planId={plan.id} refreshed={refreshed} />}
+      {plan.status === "DRAFT" && <Preview planId={plan.id} refreshed={refreshed} />}
       {plan.status !== "DRAFT" && <Log plan={plan} refreshed={refreshed} orderNumber={orderNumber} />}
       {picker && <ProductPicker storeId={plan.store && plan.store.id} onChoose={picked}
         onCancel={() => { setPicker(null); setNonce((n) => n + 1); }} />}
