@@ -183,7 +183,7 @@ export function PlanScreen({ id }) {
                 <tr key={item.id} class={`item-${item.status}`}>
                   <th scope="row">Item {n}{item.orderImage && <><br /><small class="hint">{item.orderImage.fileName}</small></>}</th>
                   <td>{canChange && <input type="checkbox" aria-label={`Select item ${n}`} checked={selected.has(item.id)} onChange={() => toggle(item.id)} />}</td>
-                  <td>{item.beforeUrl ? <img class="thumb" src={item.beforeUrl} alt={`Before, item ${n}`} loading="lazy" referrerpolicy="no-referrer" /> : "—"}</td>
+                  <td>{item.beforeUrl ? <StoreImage src={item.beforeUrl} alt={`Before, item ${n}`} /> : "—"}</td>
                   <td>{item.afterUrl ? <img class="thumb" src={item.afterUrl} alt={`After, item ${n}`} loading="lazy" /> : "—"}</td>
                   <td class="where">
                     Product {item.sourceProductExternalId}{item.variantExternalId ? ` · variant ${item.variantExternalId}` : ""} · position {item.position}
@@ -212,7 +212,7 @@ export function PlanScreen({ id }) {
         {data.totalCount > items.length && <p><button type="button" onClick={data.loadMore}>Load more items</button> <span class="hint">Showing {items.length} of {data.totalCount}.</span></p>}
       </section>
 
-      <Preview planId={plan.id} refreshed={refreshed} />
+      {plan.status === "DRAFT" && <Preview planId={plan.id} refreshed={refreshed} />}
       {plan.status !== "DRAFT" && <Log plan={plan} refreshed={refreshed} orderNumber={orderNumber} />}
       {picker && <ProductPicker storeId={plan.store && plan.store.id} onChoose={picked}
         onCancel={() => { setPicker(null); setNonce((n) => n + 1); }} />}
@@ -230,7 +230,7 @@ function Preview({ planId, refreshed }) {
       <ul aria-label={`${label}: ${name}`}>
         {images.map((im, n) => (
           <li key={`${im.imageExternalId || im.itemId}-${n}`}>
-            <img class="thumb" src={im.url} alt={`${label}, ${name}, image ${n + 1}${im.edited ? " (edited)" : ""}`} loading="lazy" referrerpolicy="no-referrer" />
+            <StoreImage src={im.url} alt={`${label}, ${name}, image ${n + 1}${im.edited ? " (edited)" : ""}`} />
             <span class="badges">{im.isThumbnail && <span class="badge">thumbnail</span>}{im.edited && <span class="badge">edited</span>}</span>
           </li>
         ))}
@@ -320,11 +320,20 @@ function ProductPicker({ storeId, onChoose, onCancel }) {
         {list.map((p) => (
           <li key={p.id}>
             <button type="button" onClick={() => onChoose(p)} aria-label={`Choose ${p.name}`}>Choose</button>
-            <span>{p.name} <small class="hint">SKU {p.sku || "—"} · #{p.externalId}{p.brand ? ` · ${p.brand}` : ""}</small></span>
+            <span>{p.name} <small class="hint">SKU {p.sku || "—"} · #{p.externalId}</small></span>
           </li>
         ))}
       </ul>
       <div class="actions"><button type="button" onClick={onCancel}>Cancel</button></div>
     </dialog>
   );
+}
+
+/** A picture at the store's address: once replaced (a publish, a rollback) that address may be
+ * gone, so a broken one says so instead of showing a broken image. */
+function StoreImage({ src, alt }) {
+  const [broken, setBroken] = useState(false);
+  useEffect(() => setBroken(false), [src]);
+  if (broken) return <span class="thumb thumb-gone" role="img" aria-label={`${alt} (no longer at the store)`}>Gone</span>;
+  return <img class="thumb" src={src} alt={alt} loading="lazy" referrerpolicy="no-referrer" onError={() => setBroken(true)} />;
 }

@@ -72,7 +72,7 @@ export function ProductionPanel({ order }) {
     <section class="card production" aria-labelledby="production-heading">
       <h2 id="production-heading">Production</h2>
       <progress aria-label="Production progress" max={p.total || 1} value={p.done} />
-      <p class="job-text">{p.done} of {p.total} images done{order.readyAt ? ` · ready since ${when(order.readyAt)}` : ""}</p>
+      <p class="job-text">{p.done} of {p.total} images done{order.readyAt && p.done === p.total ? ` · ready since ${when(order.readyAt)}` : ""}</p>
       <p class="hint">Queued {p.queued} · Editing {p.editing} · With a retoucher {p.retouch} · Failed {p.failed}</p>
       {order.dueAt && <p class="hint">Due {when(order.dueAt)}{order.overdue ? " (overdue)" : ""}</p>}
       {job && (!FINAL.has(job.status) || job.status === "FAILED") && <JobBar job={job} label="Intake progress" noun="Intake" />}
