@@ -8,7 +8,7 @@ WEBAPP := webapp/dist/index.html
 WEBAPP_SOURCES := $(shell find webapp/src -type f -not -path '*/generated/*' 2>/dev/null) webapp/build.mjs \
 	$(wildcard frontend-contract/operations/*.graphql)
 
-.PHONY: run test install migrate schema bench clean webapp
+.PHONY: run test install migrate schema bench clean webapp screenshots
 
 $(STAMP): pyproject.toml webapp/package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ run: $(STAMP) $(WEBAPP)
 # The whole suite on PostgreSQL + Redis, then the parts that differ on the embedded defaults.
 test: $(STAMP) $(WEBAPP)
 	$(BIN)/python -m tests.run $(ARGS)
+
+# The browser journey again, refreshing the README's screenshots in docs/screenshots/.
+screenshots: $(STAMP) $(WEBAPP)
+	PIXPORT_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser
 
 schema: $(STAMP)
 	$(BIN)/pixport export-schema frontend-contract/schema.graphql

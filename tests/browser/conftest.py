@@ -5,7 +5,8 @@ never downloads a browser here).
 
 They run once, in the scale column of ``make test`` (not marked ``embedded``): the stack
 is the same whichever column the suite runs in. Screenshots of the journey's steps go to
-docs/screenshots/ (the README shows them).
+build/screenshots/ on every run, and to docs/screenshots/ (the README shows them) when
+PIXPORT_UPDATE_SCREENSHOTS=1 (``make screenshots``): a test run leaves the checkout clean.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from api.demo import DemoConfig, DemoStack
 from tests.support.production import Retoucher
 
 CHROMIUM = os.environ.get("PIXPORT_TEST_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / ("docs" if os.environ.get("PIXPORT_UPDATE_SCREENSHOTS") == "1" else "build") / "screenshots"
 # A small store, so that the sync and the production finish in seconds.
 STORE = dict(products=24, images_per_product=3, max_image_size=900, seed=11)
 FAST = {"PIXPORT_LOG_LEVEL": "WARNING"}
@@ -92,7 +94,7 @@ def pytest_runtest_makereport(item, call):
 
 
 class Screenshots:
-    """``shot(page, "03-signed-up")`` writes docs/screenshots/03-signed-up.png."""
+    """``shot(page, "03-signed-up")`` writes <SCREENSHOTS>/03-signed-up.png."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
