@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import os
 import socket
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -15,6 +17,23 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("PIXPORT_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("PIXPORT_BENCH_REDIS", "redis://127.0.0.1:6379/11")
+
+
+def start_sandbox() -> tuple[subprocess.Popen, str]:
+    """The BigCommerce sandbox as its own uvicorn process on a free port: (process, base URL).
+    Wait for it with ``wait_http(url + "/")``; end it with ``stop_processes``."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "plugins.bigcommerce.sandbox.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def stop_processes(*processes: subprocess.Popen | None) -> None:
+    for process in processes:
+        if process is not None:
+            process.terminate()
+            process.wait(30)
 
 
 def free_port() -> int:

@@ -29,7 +29,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REDIS_URL, ROOT, free_port, fresh_database, wait_http  # noqa: E402
+from bench.common import REDIS_URL, fresh_database, start_sandbox, stop_processes, wait_http  # noqa: E402
 
 SECRET = "bench-secret-key"
 
@@ -109,11 +109,7 @@ async def main() -> None:
     ap.add_argument("--share", type=float, default=1.0, help="PIXPORT_BIGCOMMERCE_QUOTA_SHARE")
     args = ap.parse_args()
 
-    port = free_port()
-    sandbox = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "plugins.bigcommerce.sandbox.app:create_app", "--factory",
-         "--port", str(port), "--log-level", "warning"], cwd=ROOT)
-    sandbox_url = f"http://127.0.0.1:{port}"
+    sandbox, sandbox_url = start_sandbox()
     worker = None
     data_dir = Path(f"/tmp/pixport-bench-publish-{uuid.uuid4().hex[:8]}")
     try:
@@ -186,10 +182,7 @@ async def main() -> None:
                 missing = len(keys - set(seen))
                 await runtime.stop(rt)
     finally:
-        for process in (worker, sandbox):
-            if process is not None:
-                process.terminate()
-                process.wait()
+        stop_processes(worker, sandbox)
         subprocess.run(["rm", "-rf", str(data_dir)])
 
     rate = args.quota / (args.window_ms / 1000)

@@ -24,7 +24,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REDIS_URL, ROOT, free_port, fresh_database, peak_rss_mb, wait_http  # noqa: E402
+from bench.common import REDIS_URL, fresh_database, peak_rss_mb, start_sandbox, stop_processes, wait_http  # noqa: E402
 
 SECRET = "bench-secret-key"
 
@@ -37,11 +37,7 @@ async def main() -> None:
     ap.add_argument("--share", type=float, default=1.0, help="PIXPORT_BIGCOMMERCE_QUOTA_SHARE")
     args = ap.parse_args()
 
-    port = free_port()
-    sandbox = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "plugins.bigcommerce.sandbox.app:create_app", "--factory",
-         "--port", str(port), "--log-level", "warning"], cwd=ROOT)
-    sandbox_url = f"http://127.0.0.1:{port}"
+    sandbox, sandbox_url = start_sandbox()
     worker = None
     try:
         await wait_http(sandbox_url + "/")
@@ -85,10 +81,7 @@ async def main() -> None:
                 peak = peak_rss_mb(worker.pid)
                 await runtime.stop(rt)
     finally:
-        for process in (worker, sandbox):
-            if process is not None:
-                process.terminate()
-                process.wait()
+        stop_processes(worker, sandbox)
 
     rate = args.quota / (args.window_ms / 1000)
     bound = requests / rate

@@ -55,6 +55,7 @@ from core.production.work import Refused, check_upload, edit_and_check
 from core.specs import services as specs
 from core.specs.models import SpecificationVersion
 from core.specs.options import OutputFormat, SpecOptions
+from core.storage.filetypes import ext_for_format, sniff_ext
 from core.stores import services as stores
 from core.stores.errors import StoreUninstalled
 from core.stores.models import Store
@@ -69,23 +70,7 @@ READY_MAIL = "production.ready_mail"
 PAGE = 64  # images per intake page (one transaction that queues their edits)
 CONCURRENCY = 8  # downloads in flight per intake
 MAX_NOTE = 2_000
-EXT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "TIFF": "tif", "GIF": "gif"}
 PS = ProductionStatus
-
-
-def sniff_ext(data: bytes) -> str:
-    """The file type of an original by its first bytes (the URL's name may lie)."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "jpg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
-        return "tif"
-    return "bin"
 
 
 def output_format(spec: SpecOptions) -> OutputFormat:
@@ -271,7 +256,7 @@ async def run_edit(job: Job, progress: Progress) -> None:
             await editing.update(production_status=PS.RETOUCH, retouch_reason=reason[:500], retouch_since=now,
                                  confidence=result.confidence, edit_report=result.report)
         else:
-            key = await runtime.current().blobs.put(result.data, EXT.get(result.format, result.format.lower()))
+            key = await runtime.current().blobs.put(result.data, ext_for_format(result.format) or result.format.lower())
             await editing.update(production_status=PS.DONE, result_key=key, result_format=result.format,
                                  result_width=result.width, result_height=result.height,
                                  result_bytes=len(result.data), edited_by=EditedBy.ENGINE,
@@ -393,7 +378,7 @@ async def submit(user, image_id: int, data: bytes, file_name: str = "") -> Order
     if facts.problems:
         raise UploadRejected("The file does not meet the specification: "
                              + "; ".join(p.message for p in facts.problems), field="file")
-    key = await runtime.current().blobs.put(data, EXT[facts.format])
+    key = await runtime.current().blobs.put(data, ext_for_format(facts.format) or facts.format.lower())
     now = utcnow()
     moved = await OrderImage.filter(id=image.id, production_status__in=list(FOR_RETOUCHER),
                                     claimed_by_id=user.id).update(
