@@ -32,7 +32,7 @@ from core.orders.states import OrderStatus
 from core.catalog.models import Image
 from core.publishing import catalog, services
 from core.publishing.models import PublishItem, PublishPlan, PublishWrite
-from core.publishing.states import ItemStatus, PlanStatus, PublishAction, WriteKind, WriteStatus
+from core.publishing.states import RUNNING, ItemStatus, PlanStatus, PublishAction, WriteKind, WriteStatus
 from core.storage.blobs import BlobNotFound
 from core.storage.filetypes import ext_for_format, sniff_ext
 from core.stores import services as stores
@@ -335,8 +335,11 @@ async def _connector(plan: PublishPlan) -> Connector | None:
 
 async def run_publish(job: Job, progress: Progress) -> None:
     plan = await PublishPlan.get_or_none(id=job.payload["plan_id"])
-    if plan is None or plan.status != PlanStatus.PUBLISHING or plan.job_id != job.id:
-        return  # finished by an earlier delivery, or superseded
+    if plan is None or plan.job_id != job.id:
+        return  # superseded
+    if plan.status != PlanStatus.PUBLISHING:  # finished by an earlier delivery (killed before the order moved?)
+        await _settle_order(plan.order_id)
+        return
     items = await PublishItem.filter(plan_id=plan.id).order_by("id")
     pending = [i for i in items if i.status == ItemStatus.PENDING]
     settings = runtime.current().settings
@@ -364,22 +367,32 @@ async def _finish_publish(plan: PublishPlan) -> None:
     await _settle_order(plan.order_id)
 
 
-async def _settle_order(order_id: int) -> None:
-    """The order leaves PUBLISHING once none of its plans publishes: PUBLISHED when each
-    of its plans published everything, PARTIALLY_PUBLISHED otherwise."""
+async def _settle_order(order_id: int, *, rolled_back: bool = False) -> None:
+    """The order leaves PUBLISHING once none of its plans runs: after a rollback that
+    left none of its images in the store, READY_FOR_REVIEW (it may be published again);
+    PARTIALLY_PUBLISHED when a plan failed items or could not undo them all; PUBLISHED
+    otherwise."""
     statuses = set(await PublishPlan.filter(order_id=order_id).values_list("status", flat=True))
-    if PlanStatus.PUBLISHING in statuses:
-        return
+    if statuses & RUNNING:
+        return  # the last plan to finish settles it
     order = await Order.get(id=order_id)
     if order.status != OrderStatus.PUBLISHING:
         return
-    to = OrderStatus.PARTIALLY_PUBLISHED if PlanStatus.PARTIALLY_PUBLISHED in statuses else OrderStatus.PUBLISHED
+    if rolled_back and not await PublishItem.filter(plan__order_id=order_id, status=ItemStatus.DONE).exists():
+        to = OrderStatus.READY_FOR_REVIEW
+    elif statuses & {PlanStatus.PARTIALLY_PUBLISHED, PlanStatus.ROLLBACK_INCOMPLETE}:
+        to = OrderStatus.PARTIALLY_PUBLISHED
+    else:
+        to = OrderStatus.PUBLISHED
     await orders.transition(order, to, field="planId")
 
 
 async def run_rollback(job: Job, progress: Progress) -> None:
     plan = await PublishPlan.get_or_none(id=job.payload["plan_id"])
-    if plan is None or plan.status != PlanStatus.ROLLING_BACK or plan.job_id != job.id:
+    if plan is None or plan.job_id != job.id:
+        return  # superseded
+    if plan.status != PlanStatus.ROLLING_BACK:  # finished by an earlier delivery (killed before the order moved?)
+        await _settle_order(plan.order_id, rolled_back=True)
         return
     items = await PublishItem.filter(plan_id=plan.id, status__in=[ItemStatus.DONE, ItemStatus.ROLLED_BACK]) \
         .order_by("-id")
@@ -398,5 +411,6 @@ async def run_rollback(job: Job, progress: Progress) -> None:
         status=status, rolled_back_at=utcnow() if not left else None)
     await plan.refresh_from_db()
     await services.announce(plan)
+    await _settle_order(plan.order_id, rolled_back=True)
     await progress.update(done=len(items), total=len(items), force=True,
                           message="Rolled back" if not left else f"{left} items could not be undone")

@@ -92,6 +92,13 @@ async def create_plan(user, order_id: int, store_id: int) -> PublishPlan:
         wanted = {s for s in skus.values() if s}
         for product in await Product.filter(store_id=store.id, sku__in=list(wanted), removed_at__isnull=True):
             by_sku.setdefault(product.sku, product)
+    restored: dict[int, str] = {}  # a rolled-back overwrite put the original back under a new id
+    if same_store:
+        for loc_id, image_id in await PublishItem.filter(
+                location_id__in=[loc.id for loc in locations], plan__store_id=store.id, status=ItemStatus.ROLLED_BACK,
+                action=PublishAction.OVERWRITE, restored_image_id__isnull=False).order_by("rolled_back_at", "id") \
+                .values_list("location_id", "restored_image_id"):
+            restored[loc_id] = image_id
     rows = []
     for loc in locations:
         target, action, note = None, PublishAction.OVERWRITE, ""
@@ -107,7 +114,8 @@ async def create_plan(user, order_id: int, store_id: int) -> PublishPlan:
                 target_id, target_ext = target.id, target.external_id
         rows.append(PublishItem(
             order_image_id=loc.order_image_id, location_id=loc.id, action=action, note=note,
-            source_product_external_id=loc.product_external_id, image_external_id=loc.image_external_id,
+            source_product_external_id=loc.product_external_id,
+            image_external_id=restored.get(loc.id, loc.image_external_id),
             variant_external_id=loc.variant_external_id, position=loc.position, is_thumbnail=loc.is_thumbnail,
             alt_text=loc.alt_text, source_url=urls.get(loc.image_id) or images[loc.order_image_id].source_url,
             target_product_id=target_id, target_product_external_id=target_ext))
@@ -234,8 +242,8 @@ async def _start(plan: PublishPlan, allowed: frozenset, to: PlanStatus, kind: st
                 await PublishItem.filter(plan_id=plan.id, status=ItemStatus.FAILED).update(
                     status=ItemStatus.PENDING, error="")
                 await PublishPlan.filter(id=plan.id).update(executed_at=utcnow())
-                if plan.status != to:
-                    await _order_publishing(plan.order_id)
+            if plan.status != to:  # a rollback, too, runs as a publish of the order
+                await _order_publishing(plan.order_id)
             job = await jobs.create(kind, {"plan_id": plan.id}, account_id=plan.account_id)
             await PublishPlan.filter(id=plan.id).update(job_id=job.id)
     await plan.refresh_from_db()
