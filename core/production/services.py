@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from concurrent.futures.process import BrokenProcessPool
 
 from tortoise.expressions import F, Q
@@ -275,9 +276,21 @@ async def announce_image(order_id: int) -> None:
 # ---- 3. delivery --------------------------------------------------------------------------
 
 
+async def refresh_due(order_id: int) -> bool:
+    """The order is due when its earliest undone image is (a redo brings its own due
+    time). False when every image is done (the order's due is then left as it was)."""
+    undone = OrderImage.filter(order_id=order_id).exclude(production_status=PS.DONE)
+    if not await undone.exists():
+        return False
+    earliest = await undone.filter(due_at__isnull=False).order_by("due_at").first().values_list("due_at", flat=True)
+    if earliest is not None:
+        await Order.filter(id=order_id).exclude(due_at=earliest).update(due_at=earliest)
+    return True
+
+
 async def finish_if_done(order_id: int) -> bool:
     """READY_FOR_REVIEW once no image of the order is left undone; True if this call moved it."""
-    if await OrderImage.filter(order_id=order_id).exclude(production_status=PS.DONE).exists():
+    if await refresh_due(order_id):
         return False
     order = await Order.get(id=order_id)
     if order.status != OrderStatus.IN_PRODUCTION:
@@ -420,14 +433,18 @@ async def request_redo(user, image_id: int, note: str) -> OrderImage:
         raise InvalidTransition(f"An order that is {order.status.value} takes no redo.", field="orderImageId")
     if image.production_status != PS.DONE:
         raise InvalidTransition("This image is not done yet.", field="orderImageId")
+    now = utcnow()
     async with in_transaction():
+        # a redo has its own turnaround: due from the request, not from the payment
         moved = await OrderImage.filter(id=image.id, production_status=PS.DONE).update(
-            production_status=PS.RETOUCH, redo_note=text, redo_count=F("redo_count") + 1, retouch_since=utcnow(),
-            retouch_reason=f"Redo asked by the merchant: {text}"[:500], claimed_by_id=None, claimed_at=None)
+            production_status=PS.RETOUCH, redo_note=text, redo_count=F("redo_count") + 1, retouch_since=now,
+            retouch_reason=f"Redo asked by the merchant: {text}"[:500], claimed_by_id=None, claimed_at=None,
+            due_at=now + timedelta(hours=order.turnaround_hours))
         if not moved:
             raise InvalidTransition("The image changed meanwhile; reload it.", field="orderImageId")
         if order.status == OrderStatus.READY_FOR_REVIEW:
             await orders.transition(order, OrderStatus.IN_PRODUCTION, field="orderImageId")
+        await refresh_due(order.id)
     await image.refresh_from_db()
     await announce_image(order.id)
     return image

@@ -9,6 +9,7 @@ import contextlib
 import io
 import json
 import re
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -21,6 +22,7 @@ from core.orders.models import Order, OrderImage
 from core.orders.states import OrderStatus
 from core.production import services as production
 from core.production.states import EditedBy, ProductionStatus as PS
+from core.timeutil import utcnow
 from tests.schema.production.conftest import ERR, gid, jpeg, pk_of, sandbox_order
 from tests.support.servers import wait_until
 
@@ -227,10 +229,21 @@ async def test_a_redo_sends_the_image_back_and_the_order_back_to_production(gql,
     assert foreign["errors"][0]["code"] == "NOT_FOUND"
     assert (await Order.get(id=order["pk"])).status == OrderStatus.READY_FOR_REVIEW
 
+    # the redo comes long after the order was due: it gets a turnaround of its own
+    long_ago = utcnow() - timedelta(days=30)
+    await Order.filter(id=order["pk"]).update(due_at=long_ago)
+    await OrderImage.filter(order_id=order["pk"]).update(due_at=long_ago)
     redo = (await gql(REDO, {"id": target, "note": "Less shadow under the shoe"}, token=ann["token"]))[
         "orderImageRedoRequest"]
     assert redo["errors"] == []
     node = redo["orderImage"]
+    turnaround = timedelta(hours=(await Order.get(id=order["pk"])).turnaround_hours)
+    due = datetime.fromisoformat(node["dueAt"])
+    assert abs(due - (utcnow() + turnaround)) < timedelta(minutes=1)
+    seen = (await gql(ORDER, {"id": order["id"]}, token=ann["token"]))["order"]
+    assert datetime.fromisoformat(seen["dueAt"]) == due and seen["overdue"] is False
+    assert [e["node"]["id"] for e in (await gql(QUEUE, {"overdue": True}, token=retoucher["token"]))[
+        "productionQueue"]["edges"]] == []
     assert node["productionStatus"] == "RETOUCH" and node["redoNote"] == "Less shadow under the shoe"
     assert node["redoCount"] == 1 and "Less shadow" in node["retouchReason"]
     assert node["after"] is not None  # the last validated result stays until a new one replaces it
