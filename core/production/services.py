@@ -30,14 +30,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from concurrent.futures.process import BrokenProcessPool
 
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from core import runtime
+from core import cpu, runtime
 from core.accounts.models import User
-from core.catalog import analyze as pools  # the process's CPU pool is shared with image analysis
 from core.connectors import ConnectorError, ConnectorErrorCode
 from core.errors import DomainError, ErrorCode, InvalidTransition
 from core.jobs import services as jobs
@@ -56,6 +54,7 @@ from core.production.work import Refused, check_upload, edit_and_check
 from core.specs import services as specs
 from core.specs.models import SpecificationVersion
 from core.specs.options import OutputFormat, SpecOptions
+from core.storage.blobs import BlobNotFound
 from core.storage.filetypes import ext_for_format, sniff_ext
 from core.stores import services as stores
 from core.stores.errors import StoreUninstalled
@@ -81,20 +80,6 @@ def output_format(spec: SpecOptions) -> OutputFormat:
 
 async def spec_of(order: Order) -> SpecOptions:
     return specs.options_of(await SpecificationVersion.get(id=order.spec_version_id))
-
-
-class PoolBroke(Exception):
-    pass
-
-
-async def _run_cpu(fn, *args):
-    executor = pools.pool()
-    try:
-        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
-    except BrokenProcessPool:
-        # A child died (killed, out of memory) and took the work in flight with it.
-        pools._reset_broken_pool(executor)
-        raise PoolBroke() from None
 
 
 # ---- 1. intake ----------------------------------------------------------------------------
@@ -224,13 +209,20 @@ async def run_edit(job: Job, progress: Progress) -> None:
     spec = await spec_of(order)
     fmt = output_format(spec)
     await progress.update(total=1, message="Editing")
-    original = await runtime.current().blobs.get(image.original_key)
     editing = OrderImage.filter(id=image.id, production_status=PS.EDITING, edit_job_id=job.id)
     now = utcnow()
     outcome = None
     try:
-        outcome = await _run_cpu(edit_and_check, original, spec, fmt)
-    except PoolBroke:
+        original = await runtime.current().blobs.get(image.original_key)
+    except BlobNotFound:  # lost from the BlobStore: a retry would fail the same way and leave it EDITING
+        await editing.update(production_status=PS.FAILED, error_code="ORIGINAL_MISSING",
+                             error_message="The downloaded original is missing from storage.", retouch_since=now,
+                             retouch_reason="The downloaded original is missing from storage.")
+        await announce_image(order.id)
+        return
+    try:
+        outcome = await cpu.run(edit_and_check, original, spec, fmt)
+    except cpu.PoolBroke:
         if job.attempts < runtime.current().settings.job_max_attempts:
             raise RetryLater("the image process pool broke", delay=5.0) from None
         # the engine's process died on this image every time (memory, a crash): a person takes it
@@ -387,7 +379,10 @@ async def submit(user, image_id: int, data: bytes, file_name: str = "") -> Order
         raise UploadRejected(f"The file is larger than {limit} bytes.", field="file")
     spec = await spec_of(order)
     fmt = output_format(spec)
-    facts = await _run_cpu(check_upload, data, spec, fmt)
+    try:
+        facts = await cpu.run(check_upload, data, spec, fmt)
+    except cpu.PoolBroke:
+        raise UploadRejected("The file could not be checked just now; send it again.", field="file") from None
     if facts.problems:
         raise UploadRejected("The file does not meet the specification: "
                              + "; ".join(p.message for p in facts.problems), field="file")
