@@ -202,7 +202,8 @@ async def update_items(user, plan_id: int, changes: list[ItemChange]) -> Publish
         raise ValidationFailed(errors)
     if updates:
         async with in_transaction():
-            current = await PublishPlan.filter(id=plan.id).values_list("status", flat=True)
+            # locked: an execute that starts meanwhile waits, then sees the new actions
+            current = await PublishPlan.filter(id=plan.id).select_for_update().values_list("status", flat=True)
             if not current or current[0] != plan.status:
                 raise PlanInvalidTransition("The plan changed meanwhile; reload it.", field="planId")
             await PublishItem.bulk_update(updates, fields=["action", "target_product_id", "target_product_external_id"],
@@ -270,13 +271,19 @@ async def announce(plan: PublishPlan) -> None:
 # ---- reading ----------------------------------------------------------------------------------
 
 async def counts(plan_id: int) -> dict[str, int]:
+    return (await counts_of([plan_id]))[plan_id]
+
+
+async def counts_of(plan_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Items per status, per plan (one query)."""
     from tortoise.functions import Count
 
-    rows = await PublishItem.filter(plan_id=plan_id).group_by("status").annotate(n=Count("id")).values("status", "n")
-    out = {s.value: 0 for s in ItemStatus}
-    for r in rows:
-        out[getattr(r["status"], "value", r["status"])] = r["n"]
-    return out
+    found = {p: {s.value: 0 for s in ItemStatus} for p in plan_ids}
+    rows = await PublishItem.filter(plan_id__in=plan_ids).group_by("plan_id", "status").annotate(
+        n=Count("id")).values_list("plan_id", "status", "n")
+    for plan_id, status, n in rows:
+        found[plan_id][getattr(status, "value", status)] = n
+    return found
 
 
 async def product_images(product_ids: list[int]) -> dict[int, list[Image]]:
