@@ -16,6 +16,7 @@ import pytest
 from PIL import Image as PILImage
 
 from core import runtime
+from core.jobs import services as jobs
 from core.jobs.models import Job, JobStatus
 from core.orders import services as orders
 from core.orders.models import Order, OrderImage
@@ -433,3 +434,19 @@ async def test_an_upload_of_the_wrong_size_for_an_exact_canvas_is_rejected(gql, 
     assert (await OrderImage.get(id=broken.id)).production_status == PS.FAILED
     right = (await upload(gql, retoucher["token"], target, jpeg(800, 800))).json()["data"]["productionImageSubmit"]
     assert right["errors"] == [] and right["orderImage"]["after"]["width"] == 800
+
+
+async def test_an_edit_whose_original_vanished_fails_that_image_only(gql, bc_sandbox, ann):
+    order = await sandbox_order(gql, bc_sandbox, ann["token"], products=1)
+    await Order.filter(id=order["pk"]).update(status=OrderStatus.IN_PRODUCTION)
+    image = await OrderImage.filter(order_id=order["pk"]).first()
+    job = await jobs.create(production.EDIT, {"order_image_id": image.id})
+    # as after a storage loss: the row points at a file the BlobStore does not have
+    await OrderImage.filter(id=image.id).update(production_status=PS.EDITING, edit_job_id=job.id,
+                                                original_key="0" * 64 + ".jpg")
+    await jobs.enqueue(job)
+    await wait_until(lambda: Job.filter(id=job.id, status=JobStatus.SUCCEEDED).exists())
+    row = await OrderImage.get(id=image.id)
+    assert (row.production_status, row.error_code) == (PS.FAILED, "ORIGINAL_MISSING")
+    seen = (await gql(ORDER, {"id": order["id"]}, token=ann["token"]))["order"]
+    assert seen["production"]["failed"] == 1 and seen["status"] == "IN_PRODUCTION"
