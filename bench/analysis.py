@@ -101,7 +101,7 @@ def pure_rate(bodies: list[bytes]) -> float:
 
 
 async def job_rate(store_remote: dict, images: list, processes: int | None, data_dir: Path) -> tuple[float, int]:
-    from core import db
+    from core import cpu, db
     from core.catalog import analyze as analysis_job
     from core.catalog.models import AnalysisStatus, Image, Product
     from core.jobs import services as jobs
@@ -130,9 +130,9 @@ async def job_rate(store_remote: dict, images: list, processes: int | None, data
                               modified_at=now, synced_at=now))
         await Image.bulk_create(rows, batch_size=1000)
         if processes is not None:
-            analysis_job.pool_size = lambda: processes
-        analysis_job.shutdown_pool()
-        pool = analysis_job.pool()  # start the processes before timing (a worker keeps its pool)
+            cpu.pool_size = lambda: processes
+        cpu.shutdown_pool()
+        pool = cpu.pool()  # start the processes before timing (a worker keeps its pool)
         list(pool.map(abs, range(pool._max_workers * 4)))
         job = await jobs.create(analysis_job.ANALYZE, {"store_id": store.id})
         t = time.perf_counter()
@@ -141,7 +141,7 @@ async def job_rate(store_remote: dict, images: list, processes: int | None, data
         done = await Image.filter(store=store, analysis_status=AnalysisStatus.DONE).count()
         return done / elapsed, pool._max_workers
     finally:
-        analysis_job.shutdown_pool()
+        cpu.shutdown_pool()
         await worker_runtime.stop(rt)
 
 

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import os
 import socket
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -15,6 +17,52 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("PIXPORT_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("PIXPORT_BENCH_REDIS", "redis://127.0.0.1:6379/11")
+
+
+def start_sandbox() -> tuple[subprocess.Popen, str]:
+    """The BigCommerce sandbox as its own uvicorn process on a free port: (process, base URL).
+    Wait for it with ``wait_http(url + "/")``; end it with ``stop_processes``."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "plugins.bigcommerce.sandbox.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def stop_processes(*processes: subprocess.Popen | None) -> None:
+    for process in processes:
+        if process is not None:
+            process.terminate()
+            process.wait(30)
+
+
+def scale_env(db_url: str, sandbox_url: str, share: float, **extra: str) -> dict[str, str]:
+    """The scale column against the sandbox (PostgreSQL, Redis, arq worker) as environment
+    variables, also set in this process (whose runtime enqueues); the database migrated.
+    Returns the environment for ``pixport worker``."""
+    env = {**os.environ, "PIXPORT_DATABASE_URL": db_url, "PIXPORT_REDIS_URL": REDIS_URL,
+           "PIXPORT_REDIS_NAMESPACE": f"pixport-bench-{uuid.uuid4().hex[:8]}",
+           "PIXPORT_SECRET_KEY": "bench-secret-key", "PIXPORT_LOG_LEVEL": "WARNING",
+           "PIXPORT_BIGCOMMERCE_API_URL": sandbox_url, "PIXPORT_BIGCOMMERCE_LOGIN_URL": sandbox_url,
+           "PIXPORT_BIGCOMMERCE_QUOTA_SHARE": str(share), "PIXPORT_IMAGE_HOSTS": "127.0.0.1", **extra}
+    os.environ.update({k: v for k, v in env.items() if k.startswith("PIXPORT_")})
+    subprocess.run([pixport_command(), "migrate"], env=env, check=True, capture_output=True)
+    return env
+
+
+def pixport_command() -> str:
+    return str(Path(sys.executable).with_name("pixport"))
+
+
+async def wait_job(job_id: int):
+    """The job's row once it has ended."""
+    from core.jobs.models import Job, JobStatus
+
+    while True:
+        job = await Job.get(id=job_id)
+        if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED):
+            return job
+        await asyncio.sleep(0.2)
 
 
 def free_port() -> int:

@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import io
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, free_port, wait_http  # noqa: E402
+from bench.common import start_sandbox, stop_processes, wait_http  # noqa: E402
 
 SPEC = {"background": {"kind": "KEEP"}, "size": {"mode": "MAX", "width": 1200, "height": 1200},
         "formats": ["JPEG"], "quality": 85}
@@ -40,11 +39,7 @@ async def main() -> None:
     ap.add_argument("--size", type=int, default=1280, help="the sandbox's largest rendition (px)")
     args = ap.parse_args()
 
-    port = free_port()
-    sandbox = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "plugins.bigcommerce.sandbox.app:create_app", "--factory",
-         "--port", str(port), "--log-level", "warning"], cwd=ROOT)
-    sandbox_url = f"http://127.0.0.1:{port}"
+    sandbox, sandbox_url = start_sandbox()
     data_dir = Path(tempfile.mkdtemp(prefix="pixport-bench-production-"))
     try:
         await wait_http(sandbox_url + "/")
@@ -65,8 +60,7 @@ async def main() -> None:
         os.environ.update({"PIXPORT_BIGCOMMERCE_API_URL": sandbox_url, "PIXPORT_BIGCOMMERCE_LOGIN_URL": sandbox_url})
         figures = await run(listed, args.images, remote, data_dir)
     finally:
-        sandbox.terminate()
-        sandbox.wait()
+        stop_processes(sandbox)
     n, seconds, intake_s, by_person, statuses = figures
     print(f"order: {n} images ({args.size} px sandbox photos), specification: keep background, fit 1200x1200, "
           f"JPEG q85; embedded defaults (SQLite, in-process jobs, local blobs), {os.cpu_count()} CPUs")

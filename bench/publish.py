@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import os
 import subprocess
 import sys
 import uuid
@@ -29,9 +28,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REDIS_URL, ROOT, free_port, fresh_database, wait_http  # noqa: E402
+from bench.common import (fresh_database, pixport_command, scale_env, start_sandbox, stop_processes,  # noqa: E402
+                          wait_http, wait_job)
 
-SECRET = "bench-secret-key"
 
 
 def picture(n: int) -> bytes:
@@ -109,11 +108,7 @@ async def main() -> None:
     ap.add_argument("--share", type=float, default=1.0, help="PIXPORT_BIGCOMMERCE_QUOTA_SHARE")
     args = ap.parse_args()
 
-    port = free_port()
-    sandbox = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "plugins.bigcommerce.sandbox.app:create_app", "--factory",
-         "--port", str(port), "--log-level", "warning"], cwd=ROOT)
-    sandbox_url = f"http://127.0.0.1:{port}"
+    sandbox, sandbox_url = start_sandbox()
     worker = None
     data_dir = Path(f"/tmp/pixport-bench-publish-{uuid.uuid4().hex[:8]}")
     try:
@@ -125,16 +120,9 @@ async def main() -> None:
                 "max_image_size": 200, "seed": 7, "quota": 100000, "window_ms": args.window_ms})).json()
             hash_ = remote["store_hash"]
             async with fresh_database() as db_url:
-                env = {**os.environ, "PIXPORT_DATABASE_URL": db_url, "PIXPORT_REDIS_URL": REDIS_URL,
-                       "PIXPORT_REDIS_NAMESPACE": f"pixport-bench-{uuid.uuid4().hex[:8]}",
-                       "PIXPORT_SECRET_KEY": SECRET, "PIXPORT_LOG_LEVEL": "WARNING", "PIXPORT_DATA_DIR": str(data_dir),
-                       "PIXPORT_BIGCOMMERCE_API_URL": sandbox_url, "PIXPORT_BIGCOMMERCE_LOGIN_URL": sandbox_url,
-                       "PIXPORT_BIGCOMMERCE_QUOTA_SHARE": str(args.share), "PIXPORT_IMAGE_HOSTS": "127.0.0.1"}
-                os.environ.update({k: v for k, v in env.items() if k.startswith("PIXPORT_")})
-                pixport = str(Path(sys.executable).with_name("pixport"))
-                subprocess.run([pixport, "migrate"], env=env, check=True, capture_output=True)
+                env = scale_env(db_url, sandbox_url, args.share, PIXPORT_DATA_DIR=str(data_dir))
+                pixport = pixport_command()
 
-                from core.jobs.models import Job, JobStatus
                 from core.publishing import services as publishing
                 from core.publishing.models import PublishItem
                 from core.publishing.states import PublishAction
@@ -156,7 +144,7 @@ async def main() -> None:
                 start = (await control.get(f"/_sandbox/stores/{hash_}")).json()
                 plan, job = await publishing.execute(user, plan.id)
                 worker = subprocess.Popen([pixport, "worker"], env=env, stderr=subprocess.DEVNULL)
-                job = await _wait(job.id, Job, JobStatus)
+                job = await wait_job(job.id)
                 end = (await control.get(f"/_sandbox/stores/{hash_}")).json()
                 await plan.refresh_from_db()
                 counts = await publishing.counts(plan.id)
@@ -186,10 +174,7 @@ async def main() -> None:
                 missing = len(keys - set(seen))
                 await runtime.stop(rt)
     finally:
-        for process in (worker, sandbox):
-            if process is not None:
-                process.terminate()
-                process.wait()
+        stop_processes(worker, sandbox)
         subprocess.run(["rm", "-rf", str(data_dir)])
 
     rate = args.quota / (args.window_ms / 1000)
@@ -205,14 +190,6 @@ async def main() -> None:
     print(f"429s answered by the sandbox: {throttled} (goal 0)")
     print(f"duplicates: {duplicates} (goal 0); items without their image: {missing}; "
           f"store images {images_before} -> {end['images']} (+{end['images'] - images_before}, appended {appends})")
-
-
-async def _wait(job_id, Job, JobStatus):
-    while True:
-        job = await Job.get(id=job_id)
-        if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED):
-            return job
-        await asyncio.sleep(0.2)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -25,7 +24,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, free_port, rss_mb  # noqa: E402
+from bench.common import rss_mb, start_sandbox, stop_processes  # noqa: E402
 
 
 def cpu_s(pid: int) -> float:
@@ -41,12 +40,8 @@ def main() -> None:
     ap.add_argument("--products", type=int, default=100_000)
     ap.add_argument("--pages", type=int, default=0, help="stop after N pages (0 = the whole store)")
     args = ap.parse_args()
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "plugins.bigcommerce.sandbox.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT)
+    proc, base = start_sandbox()
     try:
-        base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, timeout=60) as c:
             for _ in range(200):
                 try:
@@ -104,8 +99,7 @@ def main() -> None:
         print(f"sandbox CPU per page: {cpu_per_page * 1000:.1f} ms (one core's worth: {1 / cpu_per_page:.1f} pages/s)")
         print(f"sandbox RSS: {rss_idle:.0f} MB idle, {rss_after:.0f} MB after listing the whole store")
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop_processes(proc)
 
 
 if __name__ == "__main__":

@@ -14,19 +14,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REDIS_URL, ROOT, free_port, fresh_database, peak_rss_mb, wait_http  # noqa: E402
+from bench.common import (fresh_database, peak_rss_mb, pixport_command, scale_env, start_sandbox,  # noqa: E402
+                          stop_processes, wait_http, wait_job)
 
-SECRET = "bench-secret-key"
 
 
 async def main() -> None:
@@ -37,11 +35,7 @@ async def main() -> None:
     ap.add_argument("--share", type=float, default=1.0, help="PIXPORT_BIGCOMMERCE_QUOTA_SHARE")
     args = ap.parse_args()
 
-    port = free_port()
-    sandbox = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "plugins.bigcommerce.sandbox.app:create_app", "--factory",
-         "--port", str(port), "--log-level", "warning"], cwd=ROOT)
-    sandbox_url = f"http://127.0.0.1:{port}"
+    sandbox, sandbox_url = start_sandbox()
     worker = None
     try:
         await wait_http(sandbox_url + "/")
@@ -49,14 +43,8 @@ async def main() -> None:
             remote = (await control.post("/_sandbox/stores", json={
                 "products": args.products, "seed": 7, "quota": args.quota, "window_ms": args.window_ms})).json()
             async with fresh_database() as db_url:
-                env = {**os.environ, "PIXPORT_DATABASE_URL": db_url, "PIXPORT_REDIS_URL": REDIS_URL,
-                       "PIXPORT_REDIS_NAMESPACE": f"pixport-bench-{uuid.uuid4().hex[:8]}",
-                       "PIXPORT_SECRET_KEY": SECRET, "PIXPORT_LOG_LEVEL": "WARNING",
-                       "PIXPORT_BIGCOMMERCE_API_URL": sandbox_url, "PIXPORT_BIGCOMMERCE_LOGIN_URL": sandbox_url,
-                       "PIXPORT_BIGCOMMERCE_QUOTA_SHARE": str(args.share), "PIXPORT_IMAGE_HOSTS": "127.0.0.1"}
-                os.environ.update({k: v for k, v in env.items() if k.startswith("PIXPORT_")})
-                pixport = str(Path(sys.executable).with_name("pixport"))
-                subprocess.run([pixport, "migrate"], env=env, check=True, capture_output=True)
+                env = scale_env(db_url, sandbox_url, args.share)
+                pixport = pixport_command()
 
                 from core.catalog import sync
                 from core.jobs.models import Job, JobStatus
@@ -70,7 +58,7 @@ async def main() -> None:
                                            access_token_sealed=secret_box().seal(remote["access_token"]))
                 job = await sync.start_sync(store, full=True)
                 worker = subprocess.Popen([pixport, "worker"], env=env, stderr=subprocess.DEVNULL)
-                job = await _wait(job.id, Job, JobStatus)
+                job = await wait_job(job.id)
                 # The analysis the sync queued is not part of this figure: stop it.
                 await Job.filter(kind="catalog.analyze").update(status=JobStatus.CANCELLED)
                 full_state = (await control.get(f"/_sandbox/stores/{remote['store_hash']}")).json()
@@ -80,15 +68,12 @@ async def main() -> None:
 
                 await store.refresh_from_db()
                 again = await sync.start_sync(store)
-                again = await _wait(again.id, Job, JobStatus)
+                again = await wait_job(again.id)
                 resync_requests = (await control.get(f"/_sandbox/stores/{remote['store_hash']}")).json()["requests"] - requests
                 peak = peak_rss_mb(worker.pid)
                 await runtime.stop(rt)
     finally:
-        for process in (worker, sandbox):
-            if process is not None:
-                process.terminate()
-                process.wait()
+        stop_processes(worker, sandbox)
 
     rate = args.quota / (args.window_ms / 1000)
     bound = requests / rate
@@ -101,14 +86,6 @@ async def main() -> None:
     print(f"429s answered by the sandbox: {full_state['throttled']} (goal 0)")
     print(f"worker peak memory (VmHWM): {peak:.0f} MB (goal < 400 MB)")
     print(f"re-sync of the unchanged store: {resync_requests} API requests (goal <= 3), status {again.status.value}")
-
-
-async def _wait(job_id, Job, JobStatus):
-    while True:
-        job = await Job.get(id=job_id)
-        if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED):
-            return job
-        await asyncio.sleep(0.2)
 
 
 if __name__ == "__main__":

@@ -35,3 +35,17 @@ def many_loader(info: Info, name: str, model: type[Model], key: str) -> DataLoad
 
         loaders[name] = DataLoader(load_fn=load)
     return loaders[name]
+
+
+def batch_loader(info: Info, name: str, fetch) -> DataLoader:
+    """The request's loader of a value computed for many keys at once: ``fetch(keys)``
+    returns {key: value} in one query (e.g. counts per parent)."""
+    loaders = info.context.loaders
+    if name not in loaders:
+
+        async def load(keys: list) -> list:
+            found = await fetch(keys)
+            return [found[k] for k in keys]
+
+        loaders[name] = DataLoader(load_fn=load)
+    return loaders[name]

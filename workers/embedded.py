@@ -3,11 +3,19 @@
 It runs the same ``run_job`` as the arq worker, in background tasks of the
 ``pixport serve`` process. Job rows are persisted, so after a restart
 ``start()`` picks up whatever was queued or running when the process stopped.
+
+Fairness: bulk kinds (a store's sync or analysis, production edits, publishing) may hold
+at most ``concurrency - 1`` runners; the last one is kept for everything else, so a
+welcome e-mail or a new store's first page never waits behind hundreds of edit jobs.
+Bulk jobs wait in their own FIFO backlog. At scale (arq) the same need is met by running
+more worker processes (and, if ever needed, a separate arq queue for bulk kinds); arq's
+queue is left as it is.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 
@@ -16,11 +24,22 @@ from workers.execute import run_job
 
 log = logging.getLogger(__name__)
 
+BULK_KINDS = frozenset({"catalog.sync", "catalog.analyze", "production.edit", "production.intake"})
+BULK_PREFIXES = ("publishing.",)
+
+
+def is_bulk(kind: str | None) -> bool:
+    """Kinds that come by the hundred or run for minutes."""
+    return kind is not None and (kind in BULK_KINDS or kind.startswith(BULK_PREFIXES))
+
 
 class EmbeddedJobQueue:
     def __init__(self, concurrency: int = 4, periodic=()) -> None:
         """``periodic``: (coroutine function, seconds) pairs run on a timer, as arq's crons."""
         self._concurrency = concurrency
+        self._bulk_limit = max(1, concurrency - 1)  # with one runner there is nothing to reserve
+        self._bulk_running = 0
+        self._backlog: collections.deque[int] = collections.deque()  # bulk jobs waiting for a bulk slot
         self._periodic = list(periodic)
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._pending: set[int] = set()
@@ -73,7 +92,28 @@ class EmbeddedJobQueue:
         while True:
             job_id = await self._queue.get()
             self._pending.discard(job_id)
-            try:
-                await run_job(job_id)
-            except Exception:  # run_job records failures; this is a database outage
-                log.exception("embedded runner could not run job %s", job_id)
+            if not is_bulk(await self._kind(job_id)):
+                await self._run(job_id)
+                continue
+            self._backlog.append(job_id)
+            # A bulk slot frees only when a bulk job ends, and that runner takes the next
+            # waiting one here: the backlog never stalls while runners sit idle.
+            while self._backlog and self._bulk_running < self._bulk_limit:
+                self._bulk_running += 1
+                try:
+                    await self._run(self._backlog.popleft())
+                finally:
+                    self._bulk_running -= 1
+
+    @staticmethod
+    async def _kind(job_id: int) -> str | None:
+        try:
+            return await Job.filter(id=job_id).first().values_list("kind", flat=True)
+        except Exception:  # a database outage: run_job meets it too, and logs it
+            return None
+
+    async def _run(self, job_id: int) -> None:
+        try:
+            await run_job(job_id)
+        except Exception:  # run_job records failures; this is a database outage
+            log.exception("embedded runner could not run job %s", job_id)

@@ -32,15 +32,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from core import runtime
+from core import cpu, runtime
 from core.catalog.analysis import ImageFacts, Unreadable, analyze
 from core.catalog.models import AnalysisStatus, Image
 from core.connectors import Connector, ConnectorError, ConnectorErrorCode
@@ -63,48 +59,6 @@ GONE = "Gone from the store: the image could not be found at its address any mor
 
 _FIELDS = ("analysis_status", "unreadable_reason", "sha256", "phash", "width", "height", "format",
            "file_bytes", "background", "colour_grid", "analyzed_at")
-
-# ---- the process pool -------------------------------------------------------------------
-
-_pool: ProcessPoolExecutor | None = None
-
-
-def pool_size() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def pool() -> ProcessPoolExecutor:
-    """The process's analysis pool, created on first use (one process per usable CPU).
-
-    ``forkserver`` children start from a clean server process that has already
-    imported Pillow, numpy and imagehash, so a new child is cheap and inherits no
-    event loop, thread or socket of this process."""
-    global _pool
-    if _pool is None:
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        if ctx.get_start_method() == "forkserver":
-            ctx.set_forkserver_preload(["core.catalog.analysis"])
-        _pool = ProcessPoolExecutor(max_workers=pool_size(), mp_context=ctx)
-    return _pool
-
-
-def shutdown_pool() -> None:
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=True, cancel_futures=True)
-        _pool = None
-
-
-def _reset_broken_pool(broken: ProcessPoolExecutor) -> None:
-    global _pool
-    if _pool is broken:
-        _pool = None
-        broken.shutdown(wait=False, cancel_futures=True)
-
 
 # ---- starting ---------------------------------------------------------------------------
 
@@ -184,16 +138,13 @@ class _Run:
                 log.exception("downloading an image of store %s failed", self.store.id)
                 return _Outcome(url, retry_after=30.0)
             self.downloads += 1
-        executor = pool()
         try:
-            facts = await asyncio.get_running_loop().run_in_executor(executor, analyze, data)
+            facts = await cpu.run(analyze, data)
         except Unreadable as exc:
             return _Outcome(url, reason=exc.reason[:300])
-        except BrokenProcessPool:
-            # A child died (killed, out of memory) and took every task in flight with it:
-            # start a fresh pool and try these images again later.
+        except cpu.PoolBroke:
+            # A child died and took every task in flight with it: try these images again later.
             log.warning("the analysis pool broke while analysing an image of store %s", self.store.id)
-            _reset_broken_pool(executor)
             return _Outcome(url, retry_after=5.0)
         return _Outcome(url, facts=facts)
 

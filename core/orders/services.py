@@ -83,8 +83,8 @@ async def transition(order: Order, to: OrderStatus, field: str = "id") -> Order:
         changes["due_at"] = now + timedelta(hours=order.turnaround_hours)
     elif to == OrderStatus.CANCELLED:
         changes["cancelled_at"] = now
-    elif to == OrderStatus.READY_FOR_REVIEW:
-        changes["ready_at"] = now
+    elif to == OrderStatus.READY_FOR_REVIEW and frm == OrderStatus.IN_PRODUCTION:
+        changes["ready_at"] = now  # (back from a rolled-back publish it was ready long before)
     intake = None
     async with in_transaction():
         moved = await Order.filter(id=order.id, status=frm).update(**changes)

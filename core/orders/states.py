@@ -23,7 +23,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.AWAITING_PAYMENT: frozenset({S.IN_PRODUCTION, S.CANCELLED}),
     S.IN_PRODUCTION: frozenset({S.READY_FOR_REVIEW, S.REFUNDED}),
     S.READY_FOR_REVIEW: frozenset({S.PUBLISHING, S.IN_PRODUCTION, S.REFUNDED}),  # back: a redo
-    S.PUBLISHING: frozenset({S.PUBLISHED, S.PARTIALLY_PUBLISHED}),
+    # back to READY_FOR_REVIEW: a rollback took every published image out of the store again
+    S.PUBLISHING: frozenset({S.PUBLISHED, S.PARTIALLY_PUBLISHED, S.READY_FOR_REVIEW}),
     S.PUBLISHED: frozenset({S.PUBLISHING}),  # a rollback or another publish runs as a publish
     S.PARTIALLY_PUBLISHED: frozenset({S.PUBLISHING}),  # retry the failed items
     S.CANCELLED: frozenset(),

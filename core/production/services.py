@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures.process import BrokenProcessPool
+from datetime import timedelta
 
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from core import runtime
+from core import cpu, runtime
 from core.accounts.models import User
-from core.catalog import analyze as pools  # the process's CPU pool is shared with image analysis
 from core.connectors import ConnectorError, ConnectorErrorCode
 from core.errors import DomainError, ErrorCode, InvalidTransition
 from core.jobs import services as jobs
@@ -55,6 +54,8 @@ from core.production.work import Refused, check_upload, edit_and_check
 from core.specs import services as specs
 from core.specs.models import SpecificationVersion
 from core.specs.options import OutputFormat, SpecOptions
+from core.storage.blobs import BlobNotFound
+from core.storage.filetypes import ext_for_format, sniff_ext
 from core.stores import services as stores
 from core.stores.errors import StoreUninstalled
 from core.stores.models import Store
@@ -69,23 +70,7 @@ READY_MAIL = "production.ready_mail"
 PAGE = 64  # images per intake page (one transaction that queues their edits)
 CONCURRENCY = 8  # downloads in flight per intake
 MAX_NOTE = 2_000
-EXT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "TIFF": "tif", "GIF": "gif"}
 PS = ProductionStatus
-
-
-def sniff_ext(data: bytes) -> str:
-    """The file type of an original by its first bytes (the URL's name may lie)."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "jpg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
-        return "tif"
-    return "bin"
 
 
 def output_format(spec: SpecOptions) -> OutputFormat:
@@ -95,20 +80,6 @@ def output_format(spec: SpecOptions) -> OutputFormat:
 
 async def spec_of(order: Order) -> SpecOptions:
     return specs.options_of(await SpecificationVersion.get(id=order.spec_version_id))
-
-
-class PoolBroke(Exception):
-    pass
-
-
-async def _run_cpu(fn, *args):
-    executor = pools.pool()
-    try:
-        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
-    except BrokenProcessPool:
-        # A child died (killed, out of memory) and took the work in flight with it.
-        pools._reset_broken_pool(executor)
-        raise PoolBroke() from None
 
 
 # ---- 1. intake ----------------------------------------------------------------------------
@@ -238,13 +209,20 @@ async def run_edit(job: Job, progress: Progress) -> None:
     spec = await spec_of(order)
     fmt = output_format(spec)
     await progress.update(total=1, message="Editing")
-    original = await runtime.current().blobs.get(image.original_key)
     editing = OrderImage.filter(id=image.id, production_status=PS.EDITING, edit_job_id=job.id)
     now = utcnow()
     outcome = None
     try:
-        outcome = await _run_cpu(edit_and_check, original, spec, fmt)
-    except PoolBroke:
+        original = await runtime.current().blobs.get(image.original_key)
+    except BlobNotFound:  # lost from the BlobStore: a retry would fail the same way and leave it EDITING
+        await editing.update(production_status=PS.FAILED, error_code="ORIGINAL_MISSING",
+                             error_message="The downloaded original is missing from storage.", retouch_since=now,
+                             retouch_reason="The downloaded original is missing from storage.")
+        await announce_image(order.id)
+        return
+    try:
+        outcome = await cpu.run(edit_and_check, original, spec, fmt)
+    except cpu.PoolBroke:
         if job.attempts < runtime.current().settings.job_max_attempts:
             raise RetryLater("the image process pool broke", delay=5.0) from None
         # the engine's process died on this image every time (memory, a crash): a person takes it
@@ -271,7 +249,7 @@ async def run_edit(job: Job, progress: Progress) -> None:
             await editing.update(production_status=PS.RETOUCH, retouch_reason=reason[:500], retouch_since=now,
                                  confidence=result.confidence, edit_report=result.report)
         else:
-            key = await runtime.current().blobs.put(result.data, EXT.get(result.format, result.format.lower()))
+            key = await runtime.current().blobs.put(result.data, ext_for_format(result.format) or result.format.lower())
             await editing.update(production_status=PS.DONE, result_key=key, result_format=result.format,
                                  result_width=result.width, result_height=result.height,
                                  result_bytes=len(result.data), edited_by=EditedBy.ENGINE,
@@ -290,9 +268,21 @@ async def announce_image(order_id: int) -> None:
 # ---- 3. delivery --------------------------------------------------------------------------
 
 
+async def refresh_due(order_id: int) -> bool:
+    """The order is due when its earliest undone image is (a redo brings its own due
+    time). False when every image is done (the order's due is then left as it was)."""
+    undone = OrderImage.filter(order_id=order_id).exclude(production_status=PS.DONE)
+    if not await undone.exists():
+        return False
+    earliest = await undone.filter(due_at__isnull=False).order_by("due_at").first().values_list("due_at", flat=True)
+    if earliest is not None:
+        await Order.filter(id=order_id).exclude(due_at=earliest).update(due_at=earliest)
+    return True
+
+
 async def finish_if_done(order_id: int) -> bool:
     """READY_FOR_REVIEW once no image of the order is left undone; True if this call moved it."""
-    if await OrderImage.filter(order_id=order_id).exclude(production_status=PS.DONE).exists():
+    if await refresh_due(order_id):
         return False
     order = await Order.get(id=order_id)
     if order.status != OrderStatus.IN_PRODUCTION:
@@ -389,11 +379,14 @@ async def submit(user, image_id: int, data: bytes, file_name: str = "") -> Order
         raise UploadRejected(f"The file is larger than {limit} bytes.", field="file")
     spec = await spec_of(order)
     fmt = output_format(spec)
-    facts = await _run_cpu(check_upload, data, spec, fmt)
+    try:
+        facts = await cpu.run(check_upload, data, spec, fmt)
+    except cpu.PoolBroke:
+        raise UploadRejected("The file could not be checked just now; send it again.", field="file") from None
     if facts.problems:
         raise UploadRejected("The file does not meet the specification: "
                              + "; ".join(p.message for p in facts.problems), field="file")
-    key = await runtime.current().blobs.put(data, EXT[facts.format])
+    key = await runtime.current().blobs.put(data, ext_for_format(facts.format) or facts.format.lower())
     now = utcnow()
     moved = await OrderImage.filter(id=image.id, production_status__in=list(FOR_RETOUCHER),
                                     claimed_by_id=user.id).update(
@@ -435,14 +428,18 @@ async def request_redo(user, image_id: int, note: str) -> OrderImage:
         raise InvalidTransition(f"An order that is {order.status.value} takes no redo.", field="orderImageId")
     if image.production_status != PS.DONE:
         raise InvalidTransition("This image is not done yet.", field="orderImageId")
+    now = utcnow()
     async with in_transaction():
+        # a redo has its own turnaround: due from the request, not from the payment
         moved = await OrderImage.filter(id=image.id, production_status=PS.DONE).update(
-            production_status=PS.RETOUCH, redo_note=text, redo_count=F("redo_count") + 1, retouch_since=utcnow(),
-            retouch_reason=f"Redo asked by the merchant: {text}"[:500], claimed_by_id=None, claimed_at=None)
+            production_status=PS.RETOUCH, redo_note=text, redo_count=F("redo_count") + 1, retouch_since=now,
+            retouch_reason=f"Redo asked by the merchant: {text}"[:500], claimed_by_id=None, claimed_at=None,
+            due_at=now + timedelta(hours=order.turnaround_hours))
         if not moved:
             raise InvalidTransition("The image changed meanwhile; reload it.", field="orderImageId")
         if order.status == OrderStatus.READY_FOR_REVIEW:
             await orders.transition(order, OrderStatus.IN_PRODUCTION, field="orderImageId")
+        await refresh_due(order.id)
     await image.refresh_from_db()
     await announce_image(order.id)
     return image

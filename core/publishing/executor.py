@@ -32,8 +32,9 @@ from core.orders.states import OrderStatus
 from core.catalog.models import Image
 from core.publishing import catalog, services
 from core.publishing.models import PublishItem, PublishPlan, PublishWrite
-from core.publishing.states import ItemStatus, PlanStatus, PublishAction, WriteKind, WriteStatus
+from core.publishing.states import RUNNING, ItemStatus, PlanStatus, PublishAction, WriteKind, WriteStatus
 from core.storage.blobs import BlobNotFound
+from core.storage.filetypes import ext_for_format, sniff_ext
 from core.stores import services as stores
 from core.stores.errors import StoreUninstalled
 from core.stores.models import Store
@@ -45,21 +46,6 @@ log = logging.getLogger(__name__)
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 PRODUCTS_AT_ONCE = 8  # products worked on side by side (the connector caps requests in flight)
 CANCEL_CHECK_EVERY = 10  # items between looks at the job's row
-_EXT = {"JPEG": "jpg", "JPG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "TIFF": "tif", "BMP": "bmp"}
-
-
-def ext_of(data: bytes, fallback: str = "jpg") -> str:
-    if data[:3] == b"\xff\xd8\xff":
-        return "jpg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    if data[:3] == b"GIF":
-        return "gif"
-    if data[:2] == b"BM":
-        return "bmp"
-    return fallback
 
 
 class ItemFailed(Exception):
@@ -74,6 +60,13 @@ def _reason(error: ConnectorError) -> str:
     if error.code in (ConnectorErrorCode.TRANSIENT, ConnectorErrorCode.RATE_LIMITED):
         return f"The store did not answer: {error.message}"[:500]
     return f"The store refused the image: {error.message}"[:500]
+
+
+def _saved_slot(meta: dict, pid: str, external_id: str) -> ExternalImage:
+    """The original's slot (position, thumbnail flag, alt text) as saved before the first write."""
+    return ExternalImage(external_id=external_id, product_external_id=pid, url=meta.get("url", ""),
+                         variant_external_id=meta.get("variant_external_id"), position=meta.get("position", 0),
+                         is_thumbnail=meta.get("is_thumbnail", False), alt_text=meta.get("alt_text", ""))
 
 
 class _Run:
@@ -111,6 +104,21 @@ class _Run:
         if isinstance(cached, list):
             self.listings[product_id] = [new if i.external_id == old_id else i for i in cached] \
                 if old_id is not None else [*cached, new]
+
+    async def through(self, items: list[PublishItem], work) -> bool:
+        """``work`` on every item, then the connector closed. True when the job was
+        cancelled (the rest waits); ``RetryLater`` when items wait for the store."""
+        try:
+            await self.each_product(items, work)
+        finally:
+            await self.connector.close()
+        if self.stopped:
+            return True
+        if self.passing:
+            first = self.passing[0]
+            raise RetryLater(f"{len(self.passing)} items wait for the store: {first.message}",
+                             delay=first.retry_after or 5)
+        return False
 
     async def each_product(self, items: list[PublishItem], work) -> None:
         groups: dict[str, list[PublishItem]] = defaultdict(list)
@@ -214,7 +222,7 @@ class _Run:
             edited = await self.blobs.get(order_image.result_key or "")
         except BlobNotFound:
             raise ItemFailed("The edited file is missing.") from None
-        ext = _EXT.get((order_image.result_format or "").upper()) or ext_of(edited)
+        ext = ext_for_format(order_image.result_format) or sniff_ext(edited, "jpg")
         link = signed_link(order_image.result_key)  # for platforms that take big files by URL only
 
         if item.action == PublishAction.OVERWRITE:
@@ -246,15 +254,12 @@ class _Run:
             current = next((i for i in images if i.external_id == item.image_external_id
                             and not i.variant_external_id), None)
         if current is None and item.original_meta:  # a try before ours already replaced it
-            m = item.original_meta
-            return ExternalImage(external_id=m["external_id"], product_external_id=pid, url=m["url"],
-                                 variant_external_id=m.get("variant_external_id"), position=m["position"],
-                                 is_thumbnail=m["is_thumbnail"], alt_text=m["alt_text"])
+            return _saved_slot(item.original_meta, pid, item.original_meta["external_id"])
         if current is None:
             raise ItemFailed("The original image is no longer on the product.")
         if item.original_key is None:
             data = await self.original_bytes(current)
-            item.original_key = await self.blobs.put(data, ext_of(data))
+            item.original_key = await self.blobs.put(data, sniff_ext(data, "jpg"))
             item.original_meta = {"external_id": current.external_id, "url": current.url,
                                   "variant_external_id": current.variant_external_id, "position": current.position,
                                   "is_thumbnail": current.is_thumbnail, "alt_text": current.alt_text}
@@ -306,12 +311,10 @@ class _Run:
         slot = next((i for i in images if i.external_id == item.after_image_id
                      and (i.variant_external_id or None) == (m.get("variant_external_id") or None)), None)
         if slot is None:  # the edited image is gone (the merchant, or a try before ours): its old slot
-            slot = ExternalImage(external_id=item.after_image_id or "", product_external_id=pid, url=m.get("url", ""),
-                                 variant_external_id=m.get("variant_external_id"), position=m.get("position", 0),
-                                 is_thumbnail=m.get("is_thumbnail", False), alt_text=m.get("alt_text", ""))
+            slot = _saved_slot(m, pid, item.after_image_id or "")
         link = signed_link(item.original_key)
         write, result = await self.keyed_write(item, WriteKind.ROLLBACK, lambda key, resume: self.connector.replace_image(
-            pid, slot, ImageUpload(original, ext_of(original), key, link), resume=resume))
+            pid, slot, ImageUpload(original, sniff_ext(original, "jpg"), key, link), resume=resume))
         self.relist(pid, slot.external_id, result)
         async with in_transaction():
             await PublishWrite.filter(id=write.id).update(status=WriteStatus.APPLIED,
@@ -332,8 +335,11 @@ async def _connector(plan: PublishPlan) -> Connector | None:
 
 async def run_publish(job: Job, progress: Progress) -> None:
     plan = await PublishPlan.get_or_none(id=job.payload["plan_id"])
-    if plan is None or plan.status != PlanStatus.PUBLISHING or plan.job_id != job.id:
-        return  # finished by an earlier delivery, or superseded
+    if plan is None or plan.job_id != job.id:
+        return  # superseded
+    if plan.status != PlanStatus.PUBLISHING:  # finished by an earlier delivery (killed before the order moved?)
+        await _settle_order(plan.order_id)
+        return
     items = await PublishItem.filter(plan_id=plan.id).order_by("id")
     pending = [i for i in items if i.status == ItemStatus.PENDING]
     settings = runtime.current().settings
@@ -346,16 +352,8 @@ async def run_publish(job: Job, progress: Progress) -> None:
     else:
         run = _Run(plan, connector, progress, last_try=job.attempts >= settings.job_max_attempts)
         run.done = len(items) - len(pending)
-        try:
-            await run.each_product(pending, run.publish)
-        finally:
-            await connector.close()
-        if run.stopped:
+        if await run.through(pending, run.publish):
             return
-        if run.passing:
-            first = run.passing[0]
-            raise RetryLater(f"{len(run.passing)} items wait for the store: {first.message}",
-                             delay=first.retry_after or 5)
     await _finish_publish(plan)
     await progress.update(done=len(items), total=len(items), message="Published", force=True)
 
@@ -369,22 +367,32 @@ async def _finish_publish(plan: PublishPlan) -> None:
     await _settle_order(plan.order_id)
 
 
-async def _settle_order(order_id: int) -> None:
-    """The order leaves PUBLISHING once none of its plans publishes: PUBLISHED when each
-    of its plans published everything, PARTIALLY_PUBLISHED otherwise."""
+async def _settle_order(order_id: int, *, rolled_back: bool = False) -> None:
+    """The order leaves PUBLISHING once none of its plans runs: after a rollback that
+    left none of its images in the store, READY_FOR_REVIEW (it may be published again);
+    PARTIALLY_PUBLISHED when a plan failed items or could not undo them all; PUBLISHED
+    otherwise."""
     statuses = set(await PublishPlan.filter(order_id=order_id).values_list("status", flat=True))
-    if PlanStatus.PUBLISHING in statuses:
-        return
+    if statuses & RUNNING:
+        return  # the last plan to finish settles it
     order = await Order.get(id=order_id)
     if order.status != OrderStatus.PUBLISHING:
         return
-    to = OrderStatus.PARTIALLY_PUBLISHED if PlanStatus.PARTIALLY_PUBLISHED in statuses else OrderStatus.PUBLISHED
+    if rolled_back and not await PublishItem.filter(plan__order_id=order_id, status=ItemStatus.DONE).exists():
+        to = OrderStatus.READY_FOR_REVIEW
+    elif statuses & {PlanStatus.PARTIALLY_PUBLISHED, PlanStatus.ROLLBACK_INCOMPLETE}:
+        to = OrderStatus.PARTIALLY_PUBLISHED
+    else:
+        to = OrderStatus.PUBLISHED
     await orders.transition(order, to, field="planId")
 
 
 async def run_rollback(job: Job, progress: Progress) -> None:
     plan = await PublishPlan.get_or_none(id=job.payload["plan_id"])
-    if plan is None or plan.status != PlanStatus.ROLLING_BACK or plan.job_id != job.id:
+    if plan is None or plan.job_id != job.id:
+        return  # superseded
+    if plan.status != PlanStatus.ROLLING_BACK:  # finished by an earlier delivery (killed before the order moved?)
+        await _settle_order(plan.order_id, rolled_back=True)
         return
     items = await PublishItem.filter(plan_id=plan.id, status__in=[ItemStatus.DONE, ItemStatus.ROLLED_BACK]) \
         .order_by("-id")
@@ -395,21 +403,14 @@ async def run_rollback(job: Job, progress: Progress) -> None:
         settings = runtime.current().settings
         run = _Run(plan, connector, progress, last_try=job.attempts >= settings.job_max_attempts)
         run.done = len(items) - len(todo)
-        try:
-            await run.each_product(todo, run.undo)
-        finally:
-            await connector.close()
-        if run.stopped:
+        if await run.through(todo, run.undo):
             return
-        if run.passing:
-            first = run.passing[0]
-            raise RetryLater(f"{len(run.passing)} items wait for the store: {first.message}",
-                             delay=first.retry_after or 5)
     left = await PublishItem.filter(plan_id=plan.id, status=ItemStatus.DONE).count()
     status = PlanStatus.ROLLBACK_INCOMPLETE if left else PlanStatus.ROLLED_BACK
     await PublishPlan.filter(id=plan.id, status=PlanStatus.ROLLING_BACK).update(
         status=status, rolled_back_at=utcnow() if not left else None)
     await plan.refresh_from_db()
     await services.announce(plan)
+    await _settle_order(plan.order_id, rolled_back=True)
     await progress.update(done=len(items), total=len(items), force=True,
                           message="Rolled back" if not left else f"{left} items could not be undone")

@@ -92,6 +92,13 @@ async def create_plan(user, order_id: int, store_id: int) -> PublishPlan:
         wanted = {s for s in skus.values() if s}
         for product in await Product.filter(store_id=store.id, sku__in=list(wanted), removed_at__isnull=True):
             by_sku.setdefault(product.sku, product)
+    restored: dict[int, str] = {}  # a rolled-back overwrite put the original back under a new id
+    if same_store:
+        for loc_id, image_id in await PublishItem.filter(
+                location_id__in=[loc.id for loc in locations], plan__store_id=store.id, status=ItemStatus.ROLLED_BACK,
+                action=PublishAction.OVERWRITE, restored_image_id__isnull=False).order_by("rolled_back_at", "id") \
+                .values_list("location_id", "restored_image_id"):
+            restored[loc_id] = image_id
     rows = []
     for loc in locations:
         target, action, note = None, PublishAction.OVERWRITE, ""
@@ -107,7 +114,8 @@ async def create_plan(user, order_id: int, store_id: int) -> PublishPlan:
                 target_id, target_ext = target.id, target.external_id
         rows.append(PublishItem(
             order_image_id=loc.order_image_id, location_id=loc.id, action=action, note=note,
-            source_product_external_id=loc.product_external_id, image_external_id=loc.image_external_id,
+            source_product_external_id=loc.product_external_id,
+            image_external_id=restored.get(loc.id, loc.image_external_id),
             variant_external_id=loc.variant_external_id, position=loc.position, is_thumbnail=loc.is_thumbnail,
             alt_text=loc.alt_text, source_url=urls.get(loc.image_id) or images[loc.order_image_id].source_url,
             target_product_id=target_id, target_product_external_id=target_ext))
@@ -194,7 +202,8 @@ async def update_items(user, plan_id: int, changes: list[ItemChange]) -> Publish
         raise ValidationFailed(errors)
     if updates:
         async with in_transaction():
-            current = await PublishPlan.filter(id=plan.id).values_list("status", flat=True)
+            # locked: an execute that starts meanwhile waits, then sees the new actions
+            current = await PublishPlan.filter(id=plan.id).select_for_update().values_list("status", flat=True)
             if not current or current[0] != plan.status:
                 raise PlanInvalidTransition("The plan changed meanwhile; reload it.", field="planId")
             await PublishItem.bulk_update(updates, fields=["action", "target_product_id", "target_product_external_id"],
@@ -234,8 +243,8 @@ async def _start(plan: PublishPlan, allowed: frozenset, to: PlanStatus, kind: st
                 await PublishItem.filter(plan_id=plan.id, status=ItemStatus.FAILED).update(
                     status=ItemStatus.PENDING, error="")
                 await PublishPlan.filter(id=plan.id).update(executed_at=utcnow())
-                if plan.status != to:
-                    await _order_publishing(plan.order_id)
+            if plan.status != to:  # a rollback, too, runs as a publish of the order
+                await _order_publishing(plan.order_id)
             job = await jobs.create(kind, {"plan_id": plan.id}, account_id=plan.account_id)
             await PublishPlan.filter(id=plan.id).update(job_id=job.id)
     await plan.refresh_from_db()
@@ -262,13 +271,19 @@ async def announce(plan: PublishPlan) -> None:
 # ---- reading ----------------------------------------------------------------------------------
 
 async def counts(plan_id: int) -> dict[str, int]:
+    return (await counts_of([plan_id]))[plan_id]
+
+
+async def counts_of(plan_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Items per status, per plan (one query)."""
     from tortoise.functions import Count
 
-    rows = await PublishItem.filter(plan_id=plan_id).group_by("status").annotate(n=Count("id")).values("status", "n")
-    out = {s.value: 0 for s in ItemStatus}
-    for r in rows:
-        out[getattr(r["status"], "value", r["status"])] = r["n"]
-    return out
+    found = {p: {s.value: 0 for s in ItemStatus} for p in plan_ids}
+    rows = await PublishItem.filter(plan_id__in=plan_ids).group_by("plan_id", "status").annotate(
+        n=Count("id")).values_list("plan_id", "status", "n")
+    for plan_id, status, n in rows:
+        found[plan_id][getattr(status, "value", status)] = n
+    return found
 
 
 async def product_images(product_ids: list[int]) -> dict[int, list[Image]]:

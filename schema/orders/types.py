@@ -17,7 +17,7 @@ from core.stores.models import Store
 from schema.base import ModelNode
 from schema.catalog.types import ImageNode
 from schema.context import Info
-from schema.loaders import loader, many_loader
+from schema.loaders import batch_loader, loader, many_loader
 from schema.pagination import Edge, keyset_page
 from schema.pricing.types import PriceQuoteType
 from schema.specs.types import SpecificationNode, SpecificationVersionType
@@ -253,13 +253,4 @@ class OrderConnection:
 
 
 def _counts_loader(info: Info):
-    from strawberry.dataloader import DataLoader
-
-    loaders = info.context.loaders
-    if "production_counts" not in loaders:
-        async def load(keys: list[int]) -> list:
-            counts = await production.production_counts(keys)
-            return [counts[k] for k in keys]
-
-        loaders["production_counts"] = DataLoader(load_fn=load)
-    return loaders["production_counts"]
+    return batch_loader(info, "production_counts", production.production_counts)

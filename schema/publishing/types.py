@@ -17,7 +17,7 @@ from schema.base import ModelNode
 from schema.catalog.types import ProductNode
 from schema.context import Info
 from schema.jobs.types import JobNode
-from schema.loaders import loader
+from schema.loaders import batch_loader, loader
 from schema.orders.types import OrderImageNode, OrderNode
 from schema.pagination import Edge, keyset_page
 from schema.stores.types import StoreNode
@@ -188,8 +188,8 @@ class PublishPlanNode(ModelNode):
         return JobNode.from_model(row) if row else None
 
     @strawberry.field
-    async def counts(self) -> PublishCounts:
-        c = await services.counts(self.id)
+    async def counts(self, info: Info) -> PublishCounts:
+        c = await batch_loader(info, "publish_counts", services.counts_of).load(self.id)
         return PublishCounts(total=sum(c.values()), pending=c["PENDING"], done=c["DONE"], skipped=c["SKIPPED"],
                              failed=c["FAILED"], rolled_back=c["ROLLED_BACK"])
 

@@ -9,18 +9,21 @@ import contextlib
 import io
 import json
 import re
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 from PIL import Image as PILImage
 
 from core import runtime
+from core.jobs import services as jobs
 from core.jobs.models import Job, JobStatus
 from core.orders import services as orders
 from core.orders.models import Order, OrderImage
 from core.orders.states import OrderStatus
 from core.production import services as production
 from core.production.states import EditedBy, ProductionStatus as PS
+from core.timeutil import utcnow
 from tests.schema.production.conftest import ERR, gid, jpeg, pk_of, sandbox_order
 from tests.support.servers import wait_until
 
@@ -227,10 +230,21 @@ async def test_a_redo_sends_the_image_back_and_the_order_back_to_production(gql,
     assert foreign["errors"][0]["code"] == "NOT_FOUND"
     assert (await Order.get(id=order["pk"])).status == OrderStatus.READY_FOR_REVIEW
 
+    # the redo comes long after the order was due: it gets a turnaround of its own
+    long_ago = utcnow() - timedelta(days=30)
+    await Order.filter(id=order["pk"]).update(due_at=long_ago)
+    await OrderImage.filter(order_id=order["pk"]).update(due_at=long_ago)
     redo = (await gql(REDO, {"id": target, "note": "Less shadow under the shoe"}, token=ann["token"]))[
         "orderImageRedoRequest"]
     assert redo["errors"] == []
     node = redo["orderImage"]
+    turnaround = timedelta(hours=(await Order.get(id=order["pk"])).turnaround_hours)
+    due = datetime.fromisoformat(node["dueAt"])
+    assert abs(due - (utcnow() + turnaround)) < timedelta(minutes=1)
+    seen = (await gql(ORDER, {"id": order["id"]}, token=ann["token"]))["order"]
+    assert datetime.fromisoformat(seen["dueAt"]) == due and seen["overdue"] is False
+    assert [e["node"]["id"] for e in (await gql(QUEUE, {"overdue": True}, token=retoucher["token"]))[
+        "productionQueue"]["edges"]] == []
     assert node["productionStatus"] == "RETOUCH" and node["redoNote"] == "Less shadow under the shoe"
     assert node["redoCount"] == 1 and "Less shadow" in node["retouchReason"]
     assert node["after"] is not None  # the last validated result stays until a new one replaces it
@@ -420,3 +434,19 @@ async def test_an_upload_of_the_wrong_size_for_an_exact_canvas_is_rejected(gql, 
     assert (await OrderImage.get(id=broken.id)).production_status == PS.FAILED
     right = (await upload(gql, retoucher["token"], target, jpeg(800, 800))).json()["data"]["productionImageSubmit"]
     assert right["errors"] == [] and right["orderImage"]["after"]["width"] == 800
+
+
+async def test_an_edit_whose_original_vanished_fails_that_image_only(gql, bc_sandbox, ann):
+    order = await sandbox_order(gql, bc_sandbox, ann["token"], products=1)
+    await Order.filter(id=order["pk"]).update(status=OrderStatus.IN_PRODUCTION)
+    image = await OrderImage.filter(order_id=order["pk"]).first()
+    job = await jobs.create(production.EDIT, {"order_image_id": image.id})
+    # as after a storage loss: the row points at a file the BlobStore does not have
+    await OrderImage.filter(id=image.id).update(production_status=PS.EDITING, edit_job_id=job.id,
+                                                original_key="0" * 64 + ".jpg")
+    await jobs.enqueue(job)
+    await wait_until(lambda: Job.filter(id=job.id, status=JobStatus.SUCCEEDED).exists())
+    row = await OrderImage.get(id=image.id)
+    assert (row.production_status, row.error_code) == (PS.FAILED, "ORIGINAL_MISSING")
+    seen = (await gql(ORDER, {"id": order["id"]}, token=ann["token"]))["order"]
+    assert seen["production"]["failed"] == 1 and seen["status"] == "IN_PRODUCTION"

@@ -245,3 +245,42 @@ async def test_another_account_sees_and_changes_no_plan(gql, bc_sandbox):
     anonymous = await gql.raw(GET, {"id": plan["id"]})
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert await snapshot() == unchanged
+
+
+@pytest.mark.embedded
+async def test_rollback_returns_the_order_to_review_once_nothing_is_live(gql, bc_sandbox):
+    ready = await ready_order(gql, bc_sandbox, products=2, images_per_product=1, duplicates=0)
+    gql.token = ready.token
+    status = "query($id: ID!) { order(id: $id) { status } }"
+    before = {pid: sorted(i["sha"] for i in (await remote_product(bc_sandbox, ready.store_hash, pid))["images"])
+              for pid in ("1", "2")}
+
+    async def run(mutation: str, name: str, plan_id: str) -> None:
+        started = (await gql(mutation, {"p": plan_id}))[name]
+        assert started["errors"] == []
+        assert (await ended(started["job"]["id"])).status.value == "SUCCEEDED"
+
+    # two plans, each publishing one of the two products (the other item skipped)
+    plans = []
+    for keep in ("1", "2"):
+        plan = (await gql(CREATE, {"o": ready.order_id, "s": ready.store_id}))["publishPlanCreate"]["plan"]
+        skip = [{"itemId": i["id"], "action": "SKIP"} for i in nodes(plan) if i["sourceProductExternalId"] != keep]
+        assert (await gql(UPDATE, {"p": plan["id"], "items": skip}))["publishPlanItemsUpdate"]["errors"] == []
+        await run(EXECUTE, "publishPlanExecute", plan["id"])
+        plans.append(plan["id"])
+    assert (await gql(status, {"id": ready.order_id}))["order"]["status"] == "PUBLISHED"
+
+    # one undone: the other's image is still in the store, so the order stays published
+    await run(ROLLBACK, "publishPlanRollback", plans[0])
+    assert (await gql(status, {"id": ready.order_id}))["order"]["status"] == "PUBLISHED"
+    # both undone: the store holds the originals only; the order is back to review ...
+    await run(ROLLBACK, "publishPlanRollback", plans[1])
+    assert (await gql(status, {"id": ready.order_id}))["order"]["status"] == "READY_FOR_REVIEW"
+    for pid in ("1", "2"):
+        assert sorted(i["sha"] for i in (await remote_product(bc_sandbox, ready.store_hash, pid))["images"]) \
+            == before[pid]
+    # ... and can be published again
+    again = (await gql(CREATE, {"o": ready.order_id, "s": ready.store_id}))["publishPlanCreate"]["plan"]
+    await run(EXECUTE, "publishPlanExecute", again["id"])
+    assert {i["error"] for i in nodes((await gql(GET, {"id": again["id"]}))["publishPlan"])} == {""}
+    assert (await gql(status, {"id": ready.order_id}))["order"]["status"] == "PUBLISHED"
