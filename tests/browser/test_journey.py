@@ -313,6 +313,8 @@ def roll_back(app: FrameLocator, page: Page, shot) -> None:
         confirm.get_by_role("button", name=re.compile(r"^(Roll back|Confirm|OK)$")).click()
     expect(notice(app)).to_contain_text("Rollback finished.", timeout=PRODUCTION_TIMEOUT_MS)
     expect(app.get_by_text("Plan status: Rolled back")).to_be_visible()
+    # nothing of the order is in the store any more: it is back in review, ready to publish again
+    expect(app.get_by_text("Order status: Ready for review")).to_be_visible()
     shot(page, "20-rolled-back")
 
 
