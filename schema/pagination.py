@@ -87,3 +87,14 @@ async def keyset_page(query: QuerySet, column: str, descending: bool, first: int
 class Edge(Generic[T]):
     cursor: str
     node: T
+
+
+@strawberry.type
+class CountedConnection:
+    """The base of a connection whose ``totalCount`` is counted only when asked for."""
+
+    count_query: strawberry.Private[QuerySet]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        return await self.count_query.count()

@@ -5,14 +5,13 @@ from enum import Enum
 
 import strawberry
 from strawberry import relay
-from tortoise.queryset import QuerySet
 
 from core.catalog import services
 from core.catalog.models import AnalysisStatus, BackgroundKind, Image, Product
 from schema.base import ModelNode
 from schema.context import Info
 from schema.loaders import loader
-from schema.pagination import Edge
+from schema.pagination import CountedConnection, Edge
 
 BackgroundKindEnum = strawberry.enum(BackgroundKind, name="BackgroundKind")
 AnalysisStatusEnum = strawberry.enum(AnalysisStatus, name="AnalysisStatus")
@@ -117,14 +116,9 @@ class ImageConnection:
 
 
 @strawberry.type
-class ProductConnection:
+class ProductConnection(CountedConnection):
     edges: list[Edge[ProductNode]]
     page_info: relay.PageInfo
-    count_query: strawberry.Private[QuerySet]
-
-    @strawberry.field
-    async def total_count(self) -> int:
-        return await self.count_query.count()
 
 
 @strawberry.type

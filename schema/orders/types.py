@@ -18,7 +18,7 @@ from schema.base import ModelNode
 from schema.catalog.types import ImageNode
 from schema.context import Info
 from schema.loaders import batch_loader, loader, many_loader
-from schema.pagination import Edge, keyset_page
+from schema.pagination import CountedConnection, Edge, keyset_page
 from schema.pricing.types import PriceQuoteType
 from schema.specs.types import SpecificationNode, SpecificationVersionType
 from schema.stores.types import StoreNode
@@ -142,14 +142,9 @@ class OrderImageConnection:
 
 
 @strawberry.type
-class ProductionQueueConnection:
+class ProductionQueueConnection(CountedConnection):
     edges: list[Edge[OrderImageNode]]
     page_info: relay.PageInfo
-    count_query: strawberry.Private[object]
-
-    @strawberry.field
-    async def total_count(self) -> int:
-        return await self.count_query.count()
 
 
 @strawberry.type(name="Order")
@@ -242,14 +237,9 @@ class OrderNode(ModelNode):
 
 
 @strawberry.type
-class OrderConnection:
+class OrderConnection(CountedConnection):
     edges: list[Edge[OrderNode]]
     page_info: relay.PageInfo
-    count_query: strawberry.Private[object]
-
-    @strawberry.field
-    async def total_count(self) -> int:
-        return await self.count_query.count()
 
 
 def _counts_loader(info: Info):

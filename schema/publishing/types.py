@@ -19,7 +19,7 @@ from schema.context import Info
 from schema.jobs.types import JobNode
 from schema.loaders import batch_loader, loader
 from schema.orders.types import OrderImageNode, OrderNode
-from schema.pagination import Edge, keyset_page
+from schema.pagination import CountedConnection, Edge, keyset_page
 from schema.stores.types import StoreNode
 
 PublishActionEnum = strawberry.enum(PublishAction, name="PublishAction",
@@ -109,25 +109,15 @@ class PublishLogEntry:
 
 
 @strawberry.type
-class PublishItemConnection:
+class PublishItemConnection(CountedConnection):
     edges: list[Edge[PublishItemNode]]
     page_info: relay.PageInfo
-    count_query: strawberry.Private[object]
-
-    @strawberry.field
-    async def total_count(self) -> int:
-        return await self.count_query.count()
 
 
 @strawberry.type
-class PublishLogConnection:
+class PublishLogConnection(CountedConnection):
     edges: list[Edge[PublishLogEntry]]
     page_info: relay.PageInfo
-    count_query: strawberry.Private[object]
-
-    @strawberry.field
-    async def total_count(self) -> int:
-        return await self.count_query.count()
 
 
 @strawberry.type(description="Items of the plan by result.")
