@@ -29,14 +29,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import start_sandbox, stop_processes, wait_http  # noqa: E402
 
-SPEC = {"background": {"kind": "KEEP"}, "size": {"mode": "MAX", "width": 1200, "height": 1200},
-        "formats": ["JPEG"], "quality": 85}
+SPECS = {
+    "keep": ("keep background, fit 1200x1200, JPEG q85",
+             {"background": {"kind": "KEEP"}, "size": {"mode": "MAX", "width": 1200, "height": 1200},
+              "formats": ["JPEG"], "quality": 85}),
+    # The studio recipe: background removal on every photo (textured ones go to the retoucher).
+    "studio": ("white background, trimmed, 10 % margins, 1200x1200 canvas, JPEG q85",
+               {"background": {"kind": "WHITE"}, "crop": {"kind": "TRIM"},
+                "margins": {"unit": "PERCENT", "top": 10, "right": 10, "bottom": 10, "left": 10},
+                "size": {"mode": "CANVAS", "width": 1200, "height": 1200}, "formats": ["JPEG"], "quality": 85}),
+}
 
 
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--images", type=int, default=500)
     ap.add_argument("--size", type=int, default=1280, help="the sandbox's largest rendition (px)")
+    ap.add_argument("--spec", choices=sorted(SPECS), default="keep")
     args = ap.parse_args()
 
     sandbox, sandbox_url = start_sandbox()
@@ -58,18 +67,18 @@ async def main() -> None:
         for key in [k for k in os.environ if k.startswith("PIXPORT_")]:
             del os.environ[key]  # the embedded defaults, whatever this shell has
         os.environ.update({"PIXPORT_BIGCOMMERCE_API_URL": sandbox_url, "PIXPORT_BIGCOMMERCE_LOGIN_URL": sandbox_url})
-        figures = await run(listed, args.images, remote, data_dir)
+        figures = await run(listed, args.images, remote, data_dir, SPECS[args.spec][1])
     finally:
         stop_processes(sandbox)
     n, seconds, intake_s, by_person, statuses = figures
-    print(f"order: {n} images ({args.size} px sandbox photos), specification: keep background, fit 1200x1200, "
-          f"JPEG q85; embedded defaults (SQLite, in-process jobs, local blobs), {os.cpu_count()} CPUs")
+    print(f"order: {n} images ({args.size} px sandbox photos), specification: {SPECS[args.spec][0]}; "
+          f"embedded defaults (SQLite, in-process jobs, local blobs), {os.cpu_count()} CPUs")
     print(f"paid -> READY_FOR_REVIEW: {seconds:.1f} s, {n / seconds:.1f} images/s; status {statuses}")
     print(f"  intake (download + store every original, queue the edits): {intake_s:.1f} s")
     print(f"  left to a person by the engine: {by_person} (submitted by the bench's retoucher)")
 
 
-async def run(listed: list[dict], wanted: int, remote: dict, data_dir: Path):
+async def run(listed: list[dict], wanted: int, remote: dict, data_dir: Path, spec_options: dict):
     from core import db
     from core.accounts import services as accounts
     from core.carts import services as carts
@@ -110,7 +119,7 @@ async def run(listed: list[dict], wanted: int, remote: dict, data_dir: Path):
         ids = await Image.filter(store=store).order_by("id").values_list("id", flat=True)
         for start in range(0, len(ids), 100):
             await carts.add_images(user, store.id, list(ids[start:start + 100]))
-        spec = await specs.create(user, "Bench", SPEC)
+        spec = await specs.create(user, "Bench", spec_options)
         order = await orders.create(user, store.id, spec.id, "")
         await orders.approve(user, order.id)
         order = await Order.get(id=order.id)
@@ -131,7 +140,8 @@ async def run(listed: list[dict], wanted: int, remote: dict, data_dir: Path):
             busy = await OrderImage.filter(order_id=order.id,
                                            production_status__in=[PS.QUEUED, PS.EDITING]).exists()
             if not busy:
-                by_person += await _retouch(order.id, production, OrderImage, PS, rt)
+                by_person += await _retouch(order.id, production, OrderImage, PS, rt,
+                                          spec_options["background"]["kind"] == "WHITE", remote["store_hash"])
         seconds = time.perf_counter() - started
         counts = await production.production_counts([order.id])
         statuses = {s.value: c for s, c in counts[order.id].items()}
@@ -141,8 +151,10 @@ async def run(listed: list[dict], wanted: int, remote: dict, data_dir: Path):
         await runtime.stop(rt)
 
 
-async def _retouch(order_id, production, OrderImage, PS, rt) -> int:
-    """The bench's retoucher: the original, fitted and re-encoded as the spec asks."""
+async def _retouch(order_id, production, OrderImage, PS, rt, studio: bool, store_hash: str) -> int:
+    """The bench's retoucher: the original fitted as the spec asks (for the studio spec, cut out
+    with the sandbox's true mask) and re-encoded."""
+    from core.catalog.models import Image
     from PIL import Image as PILImage
 
     from core.accounts.models import Role, User
@@ -158,7 +170,21 @@ async def _retouch(order_id, production, OrderImage, PS, rt) -> int:
     for image in waiting:
         with PILImage.open(io.BytesIO(await rt.blobs.get(image.original_key))) as im:
             im = im.convert("RGB")
-            im.thumbnail((1200, 1200))
+            if studio:  # cut out with the sandbox's true mask, fitted inside the 10 % margins on white
+                external_id = (await Image.get(id=image.image_id)).external_id
+                async with httpx.AsyncClient(base_url=os.environ["PIXPORT_BIGCOMMERCE_API_URL"]) as sandbox:
+                    r = await sandbox.get(f"/_sandbox/stores/{store_hash}/images/{external_id}/mask")
+                    r.raise_for_status()
+                mask = PILImage.open(io.BytesIO(r.content)).convert("L").resize(im.size)
+                box = mask.getbbox()
+                product, mask = im.crop(box), mask.crop(box)
+                scale = 960 / max(product.size)  # up or down: the product fills the room inside the margins
+                size = (max(1, round(product.width * scale)), max(1, round(product.height * scale)))
+                product, mask = product.resize(size, PILImage.LANCZOS), mask.resize(size, PILImage.LANCZOS)
+                im = PILImage.new("RGB", (1200, 1200), "white")
+                im.paste(product, ((1200 - product.width) // 2, (1200 - product.height) // 2), mask)
+            else:
+                im.thumbnail((1200, 1200))
             out = io.BytesIO()
             im.save(out, "JPEG", quality=85, dpi=(72, 72))
         await production.claim(staff, image.id)
