@@ -86,6 +86,8 @@ async def test_a_killed_sync_resumes_from_its_last_page(gql, bc_sandbox):
     store, remote, _ = await _linked_store(gql, bc_sandbox, products=600, images_per_product=1, variant_share=0)
     job = await jobs.create(sync.SYNC, {"store_id": store.id, "full": True}, account_id=store.account_id)
     before = (await bc_sandbox.state(remote["store_hash"]))["requests"]
+    # Pages slow enough that the worker is surely cut off between its first page and its last.
+    assert (await bc_sandbox.call("PUT", f"{remote['store_hash']}/faults", json={"latency_ms": 300})).status_code == 200
 
     runner = asyncio.create_task(execute.run_job(job.id))
     await wait_until(lambda: Job.filter(id=job.id, done__gte=250).exists(), timeout=30)
@@ -97,6 +99,7 @@ async def test_a_killed_sync_resumes_from_its_last_page(gql, bc_sandbox):
     pages_done = cut.checkpoint["pages"]
 
     await Job.filter(id=job.id).update(lease_until=utcnow() - timedelta(seconds=1))  # its lease runs out
+    await bc_sandbox.call("PUT", f"{remote['store_hash']}/faults", json={"latency_ms": 0})
     job = await _run(cut)
     assert job.status == JobStatus.SUCCEEDED and job.attempts == 2
     assert await Product.filter(store=store).count() == 600
