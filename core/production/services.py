@@ -311,11 +311,15 @@ async def send_ready_mail(job: Job, progress: Progress) -> None:
     counts = await production_counts([order.id])
     by_person = await OrderImage.filter(order_id=order.id, edited_by=EditedBy.RETOUCHER).count()
     users = await User.filter(account_id=order.account_id).order_by("id")
+    # A retry after a failure part-way mails only those not yet mailed (the checkpoint is the last one sent).
+    sent_through = (job.checkpoint or {}).get("sent_through_user", 0)
     await progress.update(total=len(users), message="Sending the order-ready e-mail")
     for n, user in enumerate(users, 1):
+        if user.id <= sent_through:
+            continue
         await mail.send(user.email, "order_ready", name=user.name, number=order.number or orders.number_for(order.id),
                         images=counts[order.id].get(PS.DONE, 0), retouched=by_person, url=order_link(order.id))
-        await progress.update(done=n)
+        await progress.update(done=n, checkpoint={"sent_through_user": user.id})
 
 
 async def production_counts(order_ids: list[int]) -> dict[int, dict[ProductionStatus, int]]:

@@ -450,3 +450,19 @@ async def test_an_edit_whose_original_vanished_fails_that_image_only(gql, bc_san
     assert (row.production_status, row.error_code) == (PS.FAILED, "ORIGINAL_MISSING")
     seen = (await gql(ORDER, {"id": order["id"]}, token=ann["token"]))["order"]
     assert seen["production"]["failed"] == 1 and seen["status"] == "IN_PRODUCTION"
+
+
+async def test_a_retried_ready_mail_goes_only_to_those_not_yet_mailed(gql, bc_sandbox, ann, mailbox):
+    from core.accounts.models import Role, User
+
+    order = await sandbox_order(gql, bc_sandbox, ann["token"], products=1)
+    owner = await User.get(email="ann@example.com")
+    await User.create(account_id=owner.account_id, email="bob@example.com", name="Bob", password_hash="-",
+                      role=Role.MEMBER)
+    # an earlier try mailed Ann, then failed before Bob: its checkpoint says so
+    job = await jobs.create(production.READY_MAIL, {"order_id": order["pk"]}, account_id=owner.account_id)
+    await Job.filter(id=job.id).update(checkpoint={"sent_through_user": owner.id})
+    await jobs.enqueue(job)
+    await wait_until(lambda: Job.filter(id=job.id, status=JobStatus.SUCCEEDED).exists())
+    assert len(ready_mails(mailbox, "bob@example.com")) == 1
+    assert ready_mails(mailbox, "ann@example.com") == []
