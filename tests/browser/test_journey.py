@@ -158,9 +158,22 @@ def create_specification(app: FrameLocator, page: Page, shot, name: str) -> None
     expect(app.get_by_role("heading", name="New specification", level=1)).to_be_visible()
     app.get_by_role("textbox", name="Name").fill(name)
     app.get_by_role("combobox", name="Background").select_option("WHITE")
+    # the live price, before anything is saved: the cart's images with the options as they are now
+    price = app.get_by_role("table", name=re.compile(r"^Price for \d+ images?$"))
+    total = price.get_by_role("row", name=re.compile(r"^Total")).get_by_role("cell")
+    expect(total).to_contain_text(re.compile(r"\d"))
+    plain = total.inner_text()  # e.g. "$6.00"
+    app.get_by_role("combobox", name="Shadow").select_option("DROP")
+    expect(total).not_to_have_text(plain)  # the add-on is priced at once
+    app.get_by_role("combobox", name="Background").select_option("TRANSPARENT")  # with JPEG only: no price
+    expect(app.get_by_role("list", name="Problems")).to_contain_text("JPEG")
+    expect(price).to_have_count(0)
+    app.get_by_role("combobox", name="Background").select_option("WHITE")
+    app.get_by_role("combobox", name="Shadow").select_option("NONE")
+    expect(total).to_have_text(plain)
     app.get_by_role("button", name="Save specification").click()
-    # the price of the cart's images with this specification
-    expect(app.get_by_role("table", name=re.compile(r"^Price for \d+ images?$"))).to_contain_text(re.compile(r"\d"))
+    expect(app.get_by_role("heading", name="Edit specification", level=1)).to_be_visible()
+    expect(total).to_have_text(plain)
     shot(page, "09-specification")
 
 

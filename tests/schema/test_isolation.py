@@ -24,6 +24,8 @@ COVERED = {
     "cart": "tests/schema/carts/test_cart_orders.py::test_another_account_sees_no_cart_specification_quote_or_order",
     "specifications": "tests/schema/carts/test_cart_orders.py::test_another_account_sees_no_cart_specification_quote_or_order",
     "priceQuote": "tests/schema/carts/test_cart_orders.py::test_another_account_sees_no_cart_specification_quote_or_order",
+    # reads nothing stored: it prices the options it is given
+    "priceQuotePreview": "tests/schema/pricing/test_price_preview.py::test_the_preview_prices_what_saving_would_price_and_saves_nothing",
     "orders": "tests/schema/carts/test_cart_orders.py::test_another_account_sees_no_cart_specification_quote_or_order",
     "order": "tests/schema/carts/test_cart_orders.py::test_another_account_sees_no_cart_specification_quote_or_order",
     "savedCards": "tests/schema/payments/test_stripe.py::test_saved_card_setup_list_delete_and_another_accounts_card",

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { gql, mutate } from "../api.js";
 import { Heading, Alert, useApp, useLoad, errorText } from "../ui.jsx";
 import { QuoteTable } from "./quote.jsx";
@@ -117,9 +117,20 @@ function SpecEditor({ spec: initialSpec, store, notify, fromCart }) {
 
   const cart = useLoad(() => gql("CartView", { storeId: store.id, first: 1 }), [store.id]);
   const imageCount = cart.data ? Math.max(cart.data.cart.imageCount, 1) : null;
-  const version = spec ? `${spec.id}:${spec.currentVersion.number}` : null;
-  const quote = useLoad(async () => (spec && imageCount
-    ? (await gql("PriceQuote", { specificationId: spec.id, imageCount })).priceQuote : null), [version, imageCount]);
+  // The live price: the form as it is now, validated and priced by the server (nothing saved),
+  // a moment after the last change; an answer that a newer change overtook is dropped by useLoad.
+  const input = toInput(form);
+  const inputKey = JSON.stringify(input);
+  const previewSeq = useRef(0);
+  const preview = useLoad(async () => {
+    if (!imageCount) return null;
+    const mine = ++previewSeq.current;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    if (mine !== previewSeq.current) return null;
+    return (await gql("PriceQuotePreview", { input, imageCount })).priceQuotePreview;
+  }, [inputKey, imageCount]);
+  const quote = preview.data && preview.data.quote;
+  const problems = (preview.data && preview.data.errors) || [];
 
   const set = (path, value) => {
     setDirty(true);
@@ -277,10 +288,15 @@ function SpecEditor({ spec: initialSpec, store, notify, fromCart }) {
         </form>
         <aside class="card price" aria-label="Price">
           <h2>Price</h2>
-          {!spec && <p>Save the specification to see its price.</p>}
-          {spec && quote.data && <QuoteTable quote={quote.data} caption={`Price for ${quote.data.imageCount} ${quote.data.imageCount === 1 ? "image" : "images"}`} />}
-          {spec && dirty && <p class="hint">Unsaved changes: save to update the price.</p>}
-          <Alert message={quote.error} />
+          {quote && <QuoteTable quote={quote} caption={`Price for ${quote.imageCount} ${quote.imageCount === 1 ? "image" : "images"}`} />}
+          {problems.length > 0 && (
+            <div role="status">
+              <p>No price while these need a change:</p>
+              <ul aria-label="Problems">{problems.map((e) => <li key={`${e.field}-${e.message}`}>{e.message}</li>)}</ul>
+            </div>
+          )}
+          {dirty && quote && <p class="hint">The price of the options as they are now; save to keep them.</p>}
+          <Alert message={preview.error} />
         </aside>
       </div>
     </section>
