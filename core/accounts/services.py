@@ -8,6 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.accounts.visibility import rows_visible_to
 from core import runtime, security
 from core.accounts.errors import EmailTaken, InvalidCredentials, WeakPassword
 from core.accounts.models import Account, Role, Session, User
@@ -23,15 +24,11 @@ VERIFY_PURPOSE = "verify-email"
 
 
 def visible_accounts(user: User | None):
-    if user is None:
-        return Account.filter(id=-1)
-    return Account.all() if user.role.is_staff else Account.filter(id=user.account_id)
+    return rows_visible_to(user, Account, "id")
 
 
 def visible_users(user: User | None):
-    if user is None:
-        return User.filter(id=-1)
-    return User.all() if user.role.is_staff else User.filter(account_id=user.account_id)
+    return rows_visible_to(user, User)
 
 
 def normalize_email(raw: str, field: str = "email") -> str:

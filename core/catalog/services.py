@@ -12,6 +12,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
+from core.accounts.visibility import rows_visible_to
 from core.catalog.models import BackgroundKind, Image, Product
 from core.errors import DomainError
 
@@ -60,15 +61,11 @@ class ImageFilter:
 
 
 def visible_products(user) -> QuerySet[Product]:
-    if user is None:
-        return Product.filter(id=-1)
-    return Product.all() if user.role.is_staff else Product.filter(store__account_id=user.account_id)
+    return rows_visible_to(user, Product, "store__account_id")
 
 
 def visible_images(user) -> QuerySet[Image]:
-    if user is None:
-        return Image.filter(id=-1)
-    return Image.all() if user.role.is_staff else Image.filter(store__account_id=user.account_id)
+    return rows_visible_to(user, Image, "store__account_id")
 
 
 def live_images(store_id: int) -> QuerySet[Image]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from core.accounts.visibility import rows_visible_to
 from core import runtime
 from core.errors import InvalidTransition, NotFound
 from core.jobs.models import FINAL_STATUSES, Job, JobStatus
@@ -43,9 +44,7 @@ async def get_for_user(user, job_id: int) -> Job:
 
 
 def visible_jobs(user):
-    if user is None:
-        return Job.filter(id=-1)
-    return Job.all() if user.role.is_staff else Job.filter(account_id=user.account_id)
+    return rows_visible_to(user, Job)
 
 
 def can_see(user, job: Job) -> bool:

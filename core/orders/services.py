@@ -9,6 +9,7 @@ from datetime import timedelta
 import numpy as np
 from tortoise.transactions import in_transaction
 
+from core.accounts.visibility import rows_visible_to
 from core import runtime
 from core.carts import services as carts
 from core.carts.errors import EmptyCart
@@ -29,9 +30,7 @@ def channel(order_id: int) -> str:
 
 
 def visible_orders(user):
-    if user is None:
-        return Order.filter(id=-1)
-    return Order.all() if user.role.is_staff else Order.filter(account_id=user.account_id)
+    return rows_visible_to(user, Order)
 
 
 async def get_for_user(user, order_id: int, field: str = "id") -> Order:

@@ -11,6 +11,7 @@ from email.utils import make_msgid
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.accounts.visibility import rows_visible_to
 from core import runtime
 from core.accounts.models import User
 from core.errors import DomainError, InvalidTransition
@@ -28,9 +29,7 @@ log = logging.getLogger(__name__)
 
 
 def visible_payments(user):
-    if user is None:
-        return Payment.filter(id=-1)
-    return Payment.all() if user.role.is_staff else Payment.filter(account_id=user.account_id)
+    return rows_visible_to(user, Payment)
 
 
 def money_of(order: Order) -> Money:

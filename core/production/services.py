@@ -34,6 +34,7 @@ from datetime import timedelta
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from core.accounts.visibility import rows_visible_to
 from core import cpu, runtime
 from core.accounts.models import User
 from core.connectors import ConnectorError, ConnectorErrorCode
@@ -408,9 +409,7 @@ async def submit(user, image_id: int, data: bytes, file_name: str = "") -> Order
 
 def visible_images(user):
     """The order images ``user`` may see: their account's (staff: every account's)."""
-    if user is None:
-        return OrderImage.filter(id=-1)
-    return OrderImage.all() if user.role.is_staff else OrderImage.filter(order__account_id=user.account_id)
+    return rows_visible_to(user, OrderImage, "order__account_id")
 
 
 # ---- 5. redo ------------------------------------------------------------------------------

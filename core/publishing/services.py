@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
+from core.accounts.visibility import rows_visible_to
 from core import runtime
 from core.catalog.models import Image, Product
 from core.errors import DomainError, ErrorCode, NotFound, ValidationFailed
@@ -43,15 +44,11 @@ def channel(plan_id: int) -> str:
 
 
 def visible_plans(user):
-    if user is None:
-        return PublishPlan.filter(id=-1)
-    return PublishPlan.all() if user.role.is_staff else PublishPlan.filter(account_id=user.account_id)
+    return rows_visible_to(user, PublishPlan)
 
 
 def visible_items(user):
-    if user is None:
-        return PublishItem.filter(id=-1)
-    return PublishItem.all() if user.role.is_staff else PublishItem.filter(plan__account_id=user.account_id)
+    return rows_visible_to(user, PublishItem, "plan__account_id")
 
 
 async def get_for_user(user, plan_id: int, field: str = "planId") -> PublishPlan:

@@ -12,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from core.accounts.visibility import rows_visible_to
 from core import runtime, security
 from core.accounts.models import Role, Session, User
 from core.connectors import Connector, StoreAccess, connector_class
@@ -28,11 +29,7 @@ def secret_box() -> security.SecretBox:
 
 def visible_stores(user: User | None):
     """The stores ``user`` may see: their account's (staff see all)."""
-    if user is None:
-        return Store.filter(id=-1)
-    if user.role.is_staff:
-        return Store.all()
-    return Store.filter(account_id=user.account_id)
+    return rows_visible_to(user, Store)
 
 
 async def get_for_user(user: User | None, store_id: int, field: str = "storeId") -> Store:
