@@ -12,6 +12,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from core.accounts.visibility import rows_visible_to
 from core.errors import DomainError, ErrorCode, ValidationFailed
 from core.specs import options as spec_options
 from core.specs.errors import SpecificationLocked, SpecificationNotFound
@@ -22,9 +23,7 @@ MAX_NAME = 200
 
 
 def visible_specifications(user, *, include_archived: bool = False):
-    if user is None:
-        return Specification.filter(id=-1)
-    query = Specification.all() if user.role.is_staff else Specification.filter(account_id=user.account_id)
+    query = rows_visible_to(user, Specification)
     return query if include_archived else query.filter(archived_at__isnull=True)
 
 
@@ -48,18 +47,27 @@ def _name(name: str | None, field: str = "input.name") -> str:
     return text
 
 
-async def create(user, name: str, options: dict[str, Any] | None) -> Specification:
+def _checked(name: str | None, options: dict[str, Any] | None) -> tuple[str | None, spec_options.SpecOptions | None]:
+    """The name and the options given (None: not given), checked together: every problem at once."""
     errors: list[DomainError] = []
-    try:
-        clean_name = _name(name)
-    except DomainError as exc:
-        errors.append(exc)
-    try:
-        opts = spec_options.validate(options)
-    except ValidationFailed as exc:
-        errors += exc.errors
+    clean_name = opts = None
+    if name is not None:
+        try:
+            clean_name = _name(name)
+        except DomainError as exc:
+            errors.append(exc)
+    if options is not None:
+        try:
+            opts = spec_options.validate(options)
+        except ValidationFailed as exc:
+            errors += exc.errors
     if errors:
         raise ValidationFailed(errors)
+    return clean_name, opts
+
+
+async def create(user, name: str, options: dict[str, Any] | None) -> Specification:
+    clean_name, opts = _checked(name or "", options or {})
     async with in_transaction():
         spec = await Specification.create(account_id=user.account_id, name=clean_name)
         version = await SpecificationVersion.create(specification=spec, number=1, options=opts.to_json())
@@ -81,21 +89,8 @@ async def update(user, spec_id: int, name: str | None, options: dict[str, Any] |
     spec = await get_for_user(user, spec_id)
     if options is not None:
         options = merge((await current_version(spec)).options, options)
-    errors: list[DomainError] = []
-    new_name = spec.name
-    if name is not None:
-        try:
-            new_name = _name(name)
-        except DomainError as exc:
-            errors.append(exc)
-    opts = None
-    if options is not None:
-        try:
-            opts = spec_options.validate(options)
-        except ValidationFailed as exc:
-            errors += exc.errors
-    if errors:
-        raise ValidationFailed(errors)
+    new_name, opts = _checked(name, options)
+    new_name = new_name or spec.name
     requote: list[int] = []
     async with in_transaction():
         spec = await Specification.select_for_update().get(id=spec.id)
