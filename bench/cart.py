@@ -16,9 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,7 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import fresh_database  # noqa: E402
+from bench.common import database_env, fresh_database  # noqa: E402
 
 
 async def fill(db_url: str, images: int) -> None:
@@ -72,12 +70,7 @@ async def main() -> None:
     args = ap.parse_args()
 
     async with fresh_database() as db_url:
-        env = {**os.environ, "PIXPORT_DATABASE_URL": db_url, "PIXPORT_SECRET_KEY": "bench", "PIXPORT_LOG_LEVEL": "WARNING",
-               "PIXPORT_GRAPHQL_MAX_TOKENS": "5000"}
-        env.pop("PIXPORT_REDIS_URL", None)
-        os.environ.update({k: v for k, v in env.items() if k.startswith("PIXPORT_")})
-        subprocess.run([str(Path(sys.executable).with_name("pixport")), "migrate"], env=env, check=True,
-                       capture_output=True)
+        database_env(db_url, PIXPORT_GRAPHQL_MAX_TOKENS="5000")
 
         from strawberry import relay
 

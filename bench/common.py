@@ -36,18 +36,27 @@ def stop_processes(*processes: subprocess.Popen | None) -> None:
             process.wait(30)
 
 
-def scale_env(db_url: str, sandbox_url: str, share: float, **extra: str) -> dict[str, str]:
-    """The scale column against the sandbox (PostgreSQL, Redis, arq worker) as environment
-    variables, also set in this process (whose runtime enqueues); the database migrated.
-    Returns the environment for ``pixport worker``."""
-    env = {**os.environ, "PIXPORT_DATABASE_URL": db_url, "PIXPORT_REDIS_URL": REDIS_URL,
-           "PIXPORT_REDIS_NAMESPACE": f"pixport-bench-{uuid.uuid4().hex[:8]}",
-           "PIXPORT_SECRET_KEY": "bench-secret-key", "PIXPORT_LOG_LEVEL": "WARNING",
-           "PIXPORT_BIGCOMMERCE_API_URL": sandbox_url, "PIXPORT_BIGCOMMERCE_LOGIN_URL": sandbox_url,
-           "PIXPORT_BIGCOMMERCE_QUOTA_SHARE": str(share), "PIXPORT_IMAGE_HOSTS": "127.0.0.1", **extra}
+def database_env(db_url: str, **extra: str) -> dict[str, str]:
+    """Pixport on the PostgreSQL database ``db_url`` (no Redis unless ``extra`` names it) as
+    environment variables, also set in this process; the database migrated. Returns the
+    environment for Pixport's own processes."""
+    env = {**os.environ, "PIXPORT_DATABASE_URL": db_url, "PIXPORT_SECRET_KEY": "bench-secret-key",
+           "PIXPORT_LOG_LEVEL": "WARNING", **extra}
+    if "PIXPORT_REDIS_URL" not in extra:
+        env.pop("PIXPORT_REDIS_URL", None)
+        os.environ.pop("PIXPORT_REDIS_URL", None)
     os.environ.update({k: v for k, v in env.items() if k.startswith("PIXPORT_")})
     subprocess.run([pixport_command(), "migrate"], env=env, check=True, capture_output=True)
     return env
+
+
+def scale_env(db_url: str, sandbox_url: str, share: float, **extra: str) -> dict[str, str]:
+    """The scale column against the sandbox (PostgreSQL, Redis, arq worker): ``database_env``
+    with Redis, a namespace of its own and the sandbox as BigCommerce."""
+    return database_env(db_url, PIXPORT_REDIS_URL=REDIS_URL,
+                        PIXPORT_REDIS_NAMESPACE=f"pixport-bench-{uuid.uuid4().hex[:8]}",
+                        PIXPORT_BIGCOMMERCE_API_URL=sandbox_url, PIXPORT_BIGCOMMERCE_LOGIN_URL=sandbox_url,
+                        PIXPORT_BIGCOMMERCE_QUOTA_SHARE=str(share), PIXPORT_IMAGE_HOSTS="127.0.0.1", **extra)
 
 
 def pixport_command() -> str:

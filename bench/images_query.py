@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import free_port, fresh_database, wait_http  # noqa: E402
+from bench.common import database_env, free_port, fresh_database, pixport_command, wait_http  # noqa: E402
 
 FILTER = {"background": ["WHITE", "LIGHT_UNIFORM", "OTHER"], "minWidth": 500}
 SORT = {"field": "PRODUCT_NAME", "direction": "ASC"}
@@ -109,12 +108,8 @@ async def main() -> None:
     args = ap.parse_args()
 
     async with fresh_database() as db_url:
-        env = {**os.environ, "PIXPORT_DATABASE_URL": db_url, "PIXPORT_SECRET_KEY": "bench", "PIXPORT_LOG_LEVEL": "WARNING",
-               "PIXPORT_GRAPHQL_MAX_TOKENS": "5000"}
-        env.pop("PIXPORT_REDIS_URL", None)
-        os.environ.update({k: v for k, v in env.items() if k.startswith("PIXPORT_")})
-        pixport = str(Path(sys.executable).with_name("pixport"))
-        subprocess.run([pixport, "migrate"], env=env, check=True, capture_output=True)
+        env = database_env(db_url, PIXPORT_GRAPHQL_MAX_TOKENS="5000")
+        pixport = pixport_command()
 
         from strawberry import relay
 
