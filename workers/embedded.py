@@ -21,16 +21,13 @@ import logging
 
 from core.jobs.models import Job, JobStatus
 from workers.execute import run_job
+from workers.handlers import BULK
 
 log = logging.getLogger(__name__)
 
-BULK_KINDS = frozenset({"catalog.sync", "catalog.analyze", "production.edit", "production.intake"})
-BULK_PREFIXES = ("publishing.",)
-
 
 def is_bulk(kind: str | None) -> bool:
-    """Kinds that come by the hundred or run for minutes."""
-    return kind is not None and (kind in BULK_KINDS or kind.startswith(BULK_PREFIXES))
+    return kind in BULK
 
 
 class EmbeddedJobQueue:

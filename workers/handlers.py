@@ -32,3 +32,6 @@ HANDLERS: dict[str, Handler] = {
     PUBLISH: publishing.run_publish,
     ROLLBACK: publishing.run_rollback,
 }
+
+# Kinds that come by the hundred or run for minutes: the embedded runner keeps a runner free of them.
+BULK: frozenset[str] = frozenset({sync.SYNC, analyze.ANALYZE, production.INTAKE, production.EDIT, PUBLISH, ROLLBACK})
