@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Awaitable, Callable
 
 import pytest
+import pytest_asyncio
 
 from core.connectors import Connector, ConnectorError, ConnectorErrorCode, ImageUpload
 
@@ -34,6 +35,16 @@ class ConnectorTarget:
     # client cannot tell), and the merchant deletes a product
     lose_next_write_answer: Callable[[], Awaitable[None]] | None = None
     delete_product: Callable[[str], Awaitable[None]] | None = None
+
+
+@pytest_asyncio.fixture
+async def connector(connector_target: ConnectorTarget):
+    """A connector for the target's store, closed after the test."""
+    c = connector_target.make()
+    try:
+        yield c
+    finally:
+        await c.close()
 
 
 async def _all_pages(connector: Connector, cursor=None, **kwargs) -> list:
@@ -82,70 +93,54 @@ async def test_contract_a_cursor_resumes_exactly_after_its_page(connector_target
     assert [p.external_id for p in page_one.products] + rest == everything
 
 
-async def test_contract_modified_since_lists_only_what_changed(connector_target: ConnectorTarget):
+async def test_contract_modified_since_lists_only_what_changed(connector_target: ConnectorTarget, connector: Connector):
     t = connector_target
-    connector = t.make()
-    try:
-        some = (await connector.list_products(None)).products[1].external_id
-        since = datetime.now(timezone.utc) - timedelta(seconds=5)
-        assert [p for page in await _all_pages(connector, modified_since=since) for p in page.products] == []
-        await t.touch_product(some)
-        changed = [p.external_id for page in await _all_pages(connector, modified_since=since) for p in page.products]
-    finally:
-        await connector.close()
+    some = (await connector.list_products(None)).products[1].external_id
+    since = datetime.now(timezone.utc) - timedelta(seconds=5)
+    assert [p for page in await _all_pages(connector, modified_since=since) for p in page.products] == []
+    await t.touch_product(some)
+    changed = [p.external_id for page in await _all_pages(connector, modified_since=since) for p in page.products]
     assert changed == [some]
 
 
-async def test_contract_get_product_and_search(connector_target: ConnectorTarget):
+async def test_contract_get_product_and_search(connector_target: ConnectorTarget, connector: Connector):
     t = connector_target
-    connector = t.make()
-    try:
-        listed = (await connector.list_products(None)).products[0]
-        got = await connector.get_product(listed.external_id)
-        assert got == listed
-        assert await connector.get_product("999999999") is None
-        word = max(listed.name.split(), key=len)
-        found = await connector.search_products(word, limit=50)
-        assert listed.external_id in [p.external_id for p in found]
-        info = await connector.store_info()
-        assert info.external_id == t.store_external_id and info.name
-    finally:
-        await connector.close()
+    listed = (await connector.list_products(None)).products[0]
+    got = await connector.get_product(listed.external_id)
+    assert got == listed
+    assert await connector.get_product("999999999") is None
+    word = max(listed.name.split(), key=len)
+    found = await connector.search_products(word, limit=50)
+    assert listed.external_id in [p.external_id for p in found]
+    info = await connector.store_info()
+    assert info.external_id == t.store_external_id and info.name
 
 
-async def test_contract_fetch_image_only_from_allowed_hosts_and_within_the_cap(connector_target: ConnectorTarget):
+async def test_contract_fetch_image_only_from_allowed_hosts_and_within_the_cap(connector_target: ConnectorTarget, connector: Connector):
     t = connector_target
-    connector = t.make()
-    try:
-        product = next(p for p in (await connector.list_products(None)).products if p.images)
-        url = product.images[0].url
-        data = await connector.fetch_image(url, max_bytes=8 * 1024 * 1024)
-        assert data.startswith(IMAGE_MAGIC)
-        with pytest.raises(ConnectorError) as too_big:
-            await connector.fetch_image(url, max_bytes=len(data) - 1)
-        assert too_big.value.code == ConnectorErrorCode.INVALID
-        for forbidden in t.forbidden_image_urls:
-            with pytest.raises(ConnectorError) as refused:
-                await connector.fetch_image(forbidden, max_bytes=8 * 1024 * 1024)
-            assert refused.value.code == ConnectorErrorCode.INVALID, forbidden
-    finally:
-        await connector.close()
+    product = next(p for p in (await connector.list_products(None)).products if p.images)
+    url = product.images[0].url
+    data = await connector.fetch_image(url, max_bytes=8 * 1024 * 1024)
+    assert data.startswith(IMAGE_MAGIC)
+    with pytest.raises(ConnectorError) as too_big:
+        await connector.fetch_image(url, max_bytes=len(data) - 1)
+    assert too_big.value.code == ConnectorErrorCode.INVALID
+    for forbidden in t.forbidden_image_urls:
+        with pytest.raises(ConnectorError) as refused:
+            await connector.fetch_image(forbidden, max_bytes=8 * 1024 * 1024)
+        assert refused.value.code == ConnectorErrorCode.INVALID, forbidden
 
 
-async def test_contract_webhooks_install_is_idempotent_and_removable(connector_target: ConnectorTarget):
+async def test_contract_webhooks_install_is_idempotent_and_removable(connector_target: ConnectorTarget, connector: Connector):
     t = connector_target
-    connector = t.make()
-    try:
-        await connector.install_webhooks(t.webhook_destination, {"X-Test-Secret": "one"})
-        once = await t.webhook_count()
-        await connector.install_webhooks(t.webhook_destination, {"X-Test-Secret": "one"})
-        await connector.install_webhooks(t.webhook_destination, {"X-Test-Secret": "two"})  # a new secret
-        assert once > 0 and await t.webhook_count() == once
-        await connector.remove_webhooks(t.webhook_destination)
-        assert await t.webhook_count() == 0
-        await connector.remove_webhooks(t.webhook_destination)  # nothing left: still fine
-    finally:
-        await connector.close()
+    await connector.install_webhooks(t.webhook_destination, {"X-Test-Secret": "one"})
+    once = await t.webhook_count()
+    await connector.install_webhooks(t.webhook_destination, {"X-Test-Secret": "one"})
+    await connector.install_webhooks(t.webhook_destination, {"X-Test-Secret": "two"})  # a new secret
+    assert once > 0 and await t.webhook_count() == once
+    await connector.remove_webhooks(t.webhook_destination)
+    assert await t.webhook_count() == 0
+    await connector.remove_webhooks(t.webhook_destination)  # nothing left: still fine
 
 
 def sample_image(colour=(200, 30, 30), fmt: str = "JPEG") -> bytes:
@@ -173,96 +168,76 @@ def _plain(images):
     return [i for i in images if not i.variant_external_id]
 
 
-async def test_contract_replace_keeps_the_slot_and_removes_the_original(connector_target: ConnectorTarget):
-    connector = connector_target.make()
-    try:
-        product = await _product_with_images(connector)
-        before = _plain(await connector.list_product_images(product.external_id))
-        thumb = next(i for i in before if i.is_thumbnail)
-        new = await connector.replace_image(product.external_id, thumb, _upload("pxcontractreplace1"))
-        after = _plain(await connector.list_product_images(product.external_id))
-        assert thumb.external_id not in [i.external_id for i in after]
-        assert new.external_id in [i.external_id for i in after] and len(after) == len(before)
-        slot = next(i for i in after if i.external_id == new.external_id)
-        assert slot.is_thumbnail and slot.alt_text == thumb.alt_text
-        # the same order of pictures, the new one where the old one was
-        assert [i.external_id for i in after] == [new.external_id if i is thumb else i.external_id for i in before]
-    finally:
-        await connector.close()
+async def test_contract_replace_keeps_the_slot_and_removes_the_original(connector: Connector):
+    product = await _product_with_images(connector)
+    before = _plain(await connector.list_product_images(product.external_id))
+    thumb = next(i for i in before if i.is_thumbnail)
+    new = await connector.replace_image(product.external_id, thumb, _upload("pxcontractreplace1"))
+    after = _plain(await connector.list_product_images(product.external_id))
+    assert thumb.external_id not in [i.external_id for i in after]
+    assert new.external_id in [i.external_id for i in after] and len(after) == len(before)
+    slot = next(i for i in after if i.external_id == new.external_id)
+    assert slot.is_thumbnail and slot.alt_text == thumb.alt_text
+    # the same order of pictures, the new one where the old one was
+    assert [i.external_id for i in after] == [new.external_id if i is thumb else i.external_id for i in before]
 
 
-async def test_contract_add_appends_and_a_resumed_add_adopts_instead_of_writing_twice(connector_target: ConnectorTarget):
-    connector = connector_target.make()
-    try:
-        product = await _product_with_images(connector)
-        count = len(_plain(await connector.list_product_images(product.external_id)))
-        added = await connector.add_image(product.external_id, _upload("pxcontractadd1"), alt_text="edited")
-        images = _plain(await connector.list_product_images(product.external_id))
-        assert images[-1].external_id == added.external_id and not images[-1].is_thumbnail
-        assert images[-1].alt_text == "edited" and len(images) == count + 1
-        again = await connector.add_image(product.external_id, _upload("pxcontractadd1"), resume=True)
-        assert again.external_id == added.external_id
-        assert len(_plain(await connector.list_product_images(product.external_id))) == count + 1
-        assert await connector.remove_image(product.external_id, added.external_id) is True
-        assert await connector.remove_image(product.external_id, added.external_id) is False  # safe to repeat
-        assert len(_plain(await connector.list_product_images(product.external_id))) == count
-    finally:
-        await connector.close()
+async def test_contract_add_appends_and_a_resumed_add_adopts_instead_of_writing_twice(connector: Connector):
+    product = await _product_with_images(connector)
+    count = len(_plain(await connector.list_product_images(product.external_id)))
+    added = await connector.add_image(product.external_id, _upload("pxcontractadd1"), alt_text="edited")
+    images = _plain(await connector.list_product_images(product.external_id))
+    assert images[-1].external_id == added.external_id and not images[-1].is_thumbnail
+    assert images[-1].alt_text == "edited" and len(images) == count + 1
+    again = await connector.add_image(product.external_id, _upload("pxcontractadd1"), resume=True)
+    assert again.external_id == added.external_id
+    assert len(_plain(await connector.list_product_images(product.external_id))) == count + 1
+    assert await connector.remove_image(product.external_id, added.external_id) is True
+    assert await connector.remove_image(product.external_id, added.external_id) is False  # safe to repeat
+    assert len(_plain(await connector.list_product_images(product.external_id))) == count
 
 
-async def test_contract_a_lost_answer_leaves_exactly_one_image(connector_target: ConnectorTarget):
+async def test_contract_a_lost_answer_leaves_exactly_one_image(connector_target: ConnectorTarget, connector: Connector):
     t = connector_target
     if t.lose_next_write_answer is None:
         pytest.skip("the platform's test store cannot lose answers")
-    connector = t.make()
-    try:
-        product = await _product_with_images(connector)
-        count = len(_plain(await connector.list_product_images(product.external_id)))
-        await t.lose_next_write_answer()
-        added = await connector.add_image(product.external_id, _upload("pxcontractlost1"))
-        images = _plain(await connector.list_product_images(product.external_id))
-        assert len(images) == count + 1 and images[-1].external_id == added.external_id
-        before = images
-        await t.lose_next_write_answer()
-        new = await connector.replace_image(product.external_id, before[0], _upload("pxcontractlost2"))
-        after = _plain(await connector.list_product_images(product.external_id))
-        assert len(after) == len(before) and after[0].external_id == new.external_id
-    finally:
-        await connector.close()
+    product = await _product_with_images(connector)
+    count = len(_plain(await connector.list_product_images(product.external_id)))
+    await t.lose_next_write_answer()
+    added = await connector.add_image(product.external_id, _upload("pxcontractlost1"))
+    images = _plain(await connector.list_product_images(product.external_id))
+    assert len(images) == count + 1 and images[-1].external_id == added.external_id
+    before = images
+    await t.lose_next_write_answer()
+    new = await connector.replace_image(product.external_id, before[0], _upload("pxcontractlost2"))
+    after = _plain(await connector.list_product_images(product.external_id))
+    assert len(after) == len(before) and after[0].external_id == new.external_id
 
 
-async def test_contract_variant_image_is_set_through_the_variant(connector_target: ConnectorTarget):
-    connector = connector_target.make()
-    try:
-        product = next(p for p in (await connector.list_products(None)).products
-                       if any(i.variant_external_id for i in p.images))
-        variant = next(i for i in product.images if i.variant_external_id)
-        data = sample_image((10, 200, 10), "PNG")
-        written = await connector.replace_image(product.external_id, variant, ImageUpload(data, "png", "pxcontractvar1"))
-        assert written.variant_external_id == variant.variant_external_id
-        again = next(i for i in await connector.list_product_images(product.external_id)
-                     if i.variant_external_id == variant.variant_external_id)
-        assert await connector.fetch_image(again.url, max_bytes=8 * 1024 * 1024) == data
-        assert len(_plain(await connector.list_product_images(product.external_id))) == len(_plain(product.images))
-    finally:
-        await connector.close()
+async def test_contract_variant_image_is_set_through_the_variant(connector: Connector):
+    product = next(p for p in (await connector.list_products(None)).products
+                   if any(i.variant_external_id for i in p.images))
+    variant = next(i for i in product.images if i.variant_external_id)
+    data = sample_image((10, 200, 10), "PNG")
+    written = await connector.replace_image(product.external_id, variant, ImageUpload(data, "png", "pxcontractvar1"))
+    assert written.variant_external_id == variant.variant_external_id
+    again = next(i for i in await connector.list_product_images(product.external_id)
+                 if i.variant_external_id == variant.variant_external_id)
+    assert await connector.fetch_image(again.url, max_bytes=8 * 1024 * 1024) == data
+    assert len(_plain(await connector.list_product_images(product.external_id))) == len(_plain(product.images))
 
 
-async def test_contract_writes_to_a_deleted_product_say_not_found(connector_target: ConnectorTarget):
+async def test_contract_writes_to_a_deleted_product_say_not_found(connector_target: ConnectorTarget, connector: Connector):
     t = connector_target
     if t.delete_product is None:
         pytest.skip("the platform's test store cannot delete products")
-    connector = t.make()
-    try:
-        product = await _product_with_images(connector)
-        await t.delete_product(product.external_id)
-        for write in (lambda: connector.add_image(product.external_id, _upload("pxcontractgone1")),
-                      lambda: connector.list_product_images(product.external_id)):
-            with pytest.raises(ConnectorError) as gone:
-                await write()
-            assert gone.value.code == ConnectorErrorCode.NOT_FOUND
-    finally:
-        await connector.close()
+    product = await _product_with_images(connector)
+    await t.delete_product(product.external_id)
+    for write in (lambda: connector.add_image(product.external_id, _upload("pxcontractgone1")),
+                  lambda: connector.list_product_images(product.external_id)):
+        with pytest.raises(ConnectorError) as gone:
+            await write()
+        assert gone.value.code == ConnectorErrorCode.NOT_FOUND
 
 
-__all__ = [name for name in dir() if name.startswith("test_contract_")] + ["ConnectorTarget"]
+__all__ = [name for name in dir() if name.startswith("test_contract_")] + ["ConnectorTarget", "connector"]
