@@ -25,3 +25,36 @@ async def test_a_publish_reads_order_images_per_product_not_per_item(gql, bc_san
              if s.lstrip().upper().startswith("SELECT") and f'FROM "{table}"'.upper() in s.upper()]
     print(f"OrderImage SELECTs during the publish of {items} items on 4 products: {len(reads)}")
     assert len(reads) <= 4, reads  # one per product written to
+
+
+PLANS = """query($id: ID!) { order(id: $id) { publishPlans { id counts { total }
+  items(first: 3) { totalCount pageInfo { hasNextPage } edges { node { id afterUrl orderImage { id } } } }
+  log(first: 3) { totalCount edges { node { itemId } } } } } }"""
+
+
+@pytest.mark.embedded
+async def test_an_orders_plans_with_their_items_cost_the_same_queries_for_one_or_many(gql, bc_sandbox):
+    ready = await ready_order(gql, bc_sandbox, products=2, images_per_product=2, duplicates=0)
+    gql.token = ready.token
+
+    async def selects():
+        with counting_statements() as c:
+            plans = (await gql(PLANS, {"id": ready.order_id}))["order"]["publishPlans"]
+        return c.selects, plans
+
+    assert (await gql(CREATE, {"o": ready.order_id, "s": ready.store_id}))["publishPlanCreate"]["errors"] == []
+    one, plans = await selects()
+    for _ in range(2):
+        assert (await gql(CREATE, {"o": ready.order_id, "s": ready.store_id}))["publishPlanCreate"]["errors"] == []
+    many, plans = await selects()
+    print(f"SELECTs for an order with 1 plan: {one}, with 3 plans: {many}")
+    assert len(plans) == 3 and one == many, (one, many)
+    ids = set()
+    for plan in plans:
+        items = plan["items"]
+        assert items["totalCount"] == plan["log"]["totalCount"] == plan["counts"]["total"] > 3
+        assert len(items["edges"]) == 3 and items["pageInfo"]["hasNextPage"]
+        assert [e["node"]["id"] for e in items["edges"]] == [e["node"]["itemId"] for e in plan["log"]["edges"]]
+        assert all(e["node"]["afterUrl"] and e["node"]["orderImage"] for e in items["edges"])
+        ids |= {e["node"]["id"] for e in items["edges"]}
+    assert len(ids) == 9  # each plan its own items
