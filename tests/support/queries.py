@@ -19,6 +19,13 @@ class _Count(logging.Handler):
     def selects(self) -> int:
         return len([s for s in self.statements if s.lstrip().upper().startswith(("SELECT", "WITH"))])
 
+    def selects_from(self, *tables: str) -> int:
+        """SELECTs reading any of ``tables``: what a request runs, without the statements
+        of work the same process does meanwhile (jobs, listeners)."""
+        names = [f'"{t}"' for t in tables]
+        return len([s for s in self.statements if s.lstrip().upper().startswith(("SELECT", "WITH"))
+                    and any(n in s for n in names)])
+
 
 @contextmanager
 def counting_statements():
