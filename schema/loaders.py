@@ -6,6 +6,7 @@ from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
 from schema.context import Info
+from schema.pagination import KeysetPage, check_first, decode_cursor, encode_cursor
 
 
 def loader(info: Info, name: str, model: type[Model], key: str = "id") -> DataLoader:
@@ -46,6 +47,41 @@ def batch_loader(info: Info, name: str, fetch) -> DataLoader:
         async def load(keys: list) -> list:
             found = await fetch(keys)
             return [found[k] for k in keys]
+
+        loaders[name] = DataLoader(load_fn=load)
+    return loaders[name]
+
+
+def page_loader(info: Info, name: str, model: type[Model], key: str, first: int | None, after: str | None) -> DataLoader:
+    """The request's loader of one keyset page (by id) of each parent's children, e.g. the
+    first 50 images of every order in a list: one query for a page of parents (a row
+    number per parent) instead of one page query per parent."""
+    limit = check_first(first)
+    last_id = decode_cursor(after)[1] if after else None
+    name = f"{name}:{limit}:{after or ''}"
+    loaders = info.context.loaders
+    if name not in loaders:
+        table = model._meta.db_table
+        column = model._meta.fields_db_projection[key]
+
+        async def load(keys: list) -> list[KeysetPage]:
+            # Keys and ids are ints (checked here), so inlining them is safe; both PostgreSQL
+            # and SQLite have ROW_NUMBER.
+            where = f'"{column}" IN ({",".join(str(int(k)) for k in keys)})'
+            if last_id is not None:
+                where += f' AND "id" > {int(last_id)}'
+            found: dict = {k: [] for k in keys}
+            for row in await model.raw(
+                f'SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "{column}" ORDER BY "id") AS page_rank '
+                f'FROM "{table}" WHERE {where}) ranked WHERE page_rank <= {limit + 1} ORDER BY "id"'
+            ):
+                found[getattr(row, key)].append(row)
+            pages = []
+            for k in keys:
+                rows = found[k][:limit]
+                pages.append(KeysetPage(rows=rows, cursors=[encode_cursor(r.id, r.id) for r in rows],
+                                        has_next=len(found[k]) > limit, has_previous=after is not None))
+            return pages
 
         loaders[name] = DataLoader(load_fn=load)
     return loaders[name]

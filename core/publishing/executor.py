@@ -82,6 +82,7 @@ class _Run:
         self.passing: list[ConnectorError] = []
         self.done = 0
         self.stopped = False  # the job was cancelled: the rest waits for publishPlanExecute
+        self.order_images: dict[int, OrderImage] = {}  # the edited files' rows, read per product
 
     async def listing(self, product_id: str) -> list[ExternalImage]:
         """The product's images as the store has them now (read once per product and run)."""
@@ -128,12 +129,20 @@ class _Run:
 
         async def one_product(group: list[PublishItem]) -> None:
             async with gate:
+                if work == self.publish:
+                    await self.read_order_images(group)
                 for item in await self.in_slot_order(group):
                     if self.stopped:
                         return
                     await self.guarded(item, work)
 
         await asyncio.gather(*(one_product(g) for g in groups.values()))
+
+    async def read_order_images(self, group: list[PublishItem]) -> None:
+        """The group's edited files in one query (not one per item)."""
+        wanted = {i.order_image_id for i in group if i.action != PublishAction.SKIP} - self.order_images.keys()
+        if wanted:
+            self.order_images.update({r.id: r for r in await OrderImage.filter(id__in=wanted)})
 
     async def in_slot_order(self, group: list[PublishItem]) -> list[PublishItem]:
         """Last slot first: putting an image into a slot moves the images after it
@@ -217,7 +226,7 @@ class _Run:
         pid = item.target_product_external_id
         if not pid:
             raise ItemFailed("No product to write to: pick one (COPY_TO_PRODUCT).")
-        order_image = await OrderImage.get(id=item.order_image_id)
+        order_image = self.order_images.get(item.order_image_id) or await OrderImage.get(id=item.order_image_id)
         try:
             edited = await self.blobs.get(order_image.result_key or "")
         except BlobNotFound:

@@ -17,8 +17,8 @@ from core.stores.models import Store
 from schema.base import ModelNode
 from schema.catalog.types import ImageNode
 from schema.context import Info
-from schema.loaders import batch_loader, loader, many_loader
-from schema.pagination import CountedConnection, Edge, keyset_page
+from schema.loaders import batch_loader, loader, many_loader, page_loader
+from schema.pagination import CountedConnection, Edge
 from schema.pricing.types import PriceQuoteType
 from schema.specs.types import SpecificationNode, SpecificationVersionType
 from schema.stores.types import StoreNode
@@ -184,9 +184,8 @@ class OrderNode(ModelNode):
         return StoreNode.from_model(row) if row else None
 
     @strawberry.field(description="The order's duplicate groups with their locations.")
-    async def images(self, first: int | None = 50, after: str | None = None) -> OrderImageConnection:
-        query = OrderImage.filter(order_id=self.id)
-        page = await keyset_page(query, "id", False, first, after)
+    async def images(self, info: Info, first: int | None = 50, after: str | None = None) -> OrderImageConnection:
+        page = await page_loader(info, "order_images_page", OrderImage, "order_id", first, after).load(self.id)
         return OrderImageConnection(
             edges=[Edge(cursor=c, node=OrderImageNode.from_model(r)) for r, c in zip(page.rows, page.cursors)],
             page_info=page.page_info(), total_count=self.image_count,

@@ -17,7 +17,7 @@ from schema.base import ModelNode
 from schema.catalog.types import ProductNode
 from schema.context import Info
 from schema.jobs.types import JobNode
-from schema.loaders import batch_loader, loader
+from schema.loaders import batch_loader, loader, page_loader
 from schema.orders.types import OrderImageNode, OrderNode
 from schema.pagination import CountedConnection, Edge, keyset_page
 from schema.stores.types import StoreNode
@@ -109,15 +109,37 @@ class PublishLogEntry:
 
 
 @strawberry.type
-class PublishItemConnection(CountedConnection):
+class _PlanItemsCounted(CountedConnection):
+    """Counted by the plan's per-request counts loader when not filtered (one query for
+    a list of plans), else by its own query."""
+
+    plan_pk: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def total_count(self, info: Info) -> int:
+        if self.plan_pk is None:
+            return await self.count_query.count()
+        return sum((await _plan_counts(info).load(self.plan_pk)).values())
+
+
+@strawberry.type
+class PublishItemConnection(_PlanItemsCounted):
     edges: list[Edge[PublishItemNode]]
     page_info: relay.PageInfo
 
 
 @strawberry.type
-class PublishLogConnection(CountedConnection):
+class PublishLogConnection(_PlanItemsCounted):
     edges: list[Edge[PublishLogEntry]]
     page_info: relay.PageInfo
+
+
+def _plan_counts(info: Info):
+    return batch_loader(info, "publish_counts", services.counts_of)
+
+
+async def _items_page(info: Info, plan_id: int, first: int | None, after: str | None):
+    return await page_loader(info, "publish_items_page", PublishItem, "plan_id", first, after).load(plan_id)
 
 
 @strawberry.type(description="Items of the plan by result.")
@@ -179,12 +201,12 @@ class PublishPlanNode(ModelNode):
 
     @strawberry.field
     async def counts(self, info: Info) -> PublishCounts:
-        c = await batch_loader(info, "publish_counts", services.counts_of).load(self.id)
+        c = await _plan_counts(info).load(self.id)
         return PublishCounts(total=sum(c.values()), pending=c["PENDING"], done=c["DONE"], skipped=c["SKIPPED"],
                              failed=c["FAILED"], rolled_back=c["ROLLED_BACK"])
 
     @strawberry.field(description="The items, in plan order; filter by status or action.")
-    async def items(self, status: list[PublishItemStatusEnum] | None = None,
+    async def items(self, info: Info, status: list[PublishItemStatusEnum] | None = None,
                     action: list[PublishActionEnum] | None = None, first: int | None = 50,
                     after: str | None = None) -> PublishItemConnection:
         query = PublishItem.filter(plan_id=self.id)
@@ -192,19 +214,20 @@ class PublishPlanNode(ModelNode):
             query = query.filter(status__in=list(status))
         if action:
             query = query.filter(action__in=list(action))
-        page = await keyset_page(query, "id", False, first, after)
+        filtered = bool(status or action)
+        page = await keyset_page(query, "id", False, first, after) if filtered else \
+            await _items_page(info, self.id, first, after)
         return PublishItemConnection(
             edges=[Edge(cursor=c, node=PublishItemNode.from_model(r)) for r, c in zip(page.rows, page.cursors)],
-            page_info=page.page_info(), count_query=query)
+            page_info=page.page_info(), count_query=query, plan_pk=None if filtered else self.id)
 
     @strawberry.field(description="Every item: action, result, store image ids before and after, time, error. "
                                   "Also as CSV: GET logCsvUrl with the same bearer token.")
-    async def log(self, first: int | None = 100, after: str | None = None) -> PublishLogConnection:
-        query = PublishItem.filter(plan_id=self.id)
-        page = await keyset_page(query, "id", False, first, after)
+    async def log(self, info: Info, first: int | None = 100, after: str | None = None) -> PublishLogConnection:
+        page = await _items_page(info, self.id, first, after)
         return PublishLogConnection(
             edges=[Edge(cursor=c, node=PublishLogEntry.from_model(r)) for r, c in zip(page.rows, page.cursors)],
-            page_info=page.page_info(), count_query=query)
+            page_info=page.page_info(), count_query=PublishItem.filter(plan_id=self.id), plan_pk=self.id)
 
     @strawberry.field(description="Path of the log as CSV (send the bearer token).")
     def log_csv_url(self) -> str:

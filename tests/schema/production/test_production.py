@@ -26,6 +26,7 @@ from core.production.states import EditedBy, ProductionStatus as PS
 from core.timeutil import utcnow
 from tests.schema.production.conftest import ERR, gid, jpeg, pk_of, sandbox_order
 from tests.support.servers import wait_until
+from tests.support.queries import counting_statements
 
 pytestmark = pytest.mark.embedded  # jobs, the process pool and the guarded moves on both columns
 
@@ -38,6 +39,8 @@ ORDER = f"""query($id: ID!) {{ order(id: $id) {{ status dueAt paidAt readyAt ove
   images(first: 100) {{ edges {{ node {{ {IMAGE} }} }} }} }} }}"""
 QUEUE = f"""query($overdue: Boolean, $mine: Boolean) {{ productionQueue(first: 50, overdue: $overdue, claimedByMe: $mine) {{
   totalCount edges {{ node {{ {IMAGE} order {{ id number dueAt }} }} }} }} }}"""
+QUEUE_PAGE = f"""query($first: Int) {{ productionQueue(first: $first) {{ totalCount edges {{ node {{ {IMAGE}
+  image {{ id }} locations {{ productExternalId }} order {{ id number dueAt production {{ total }} }} }} }} }} }}"""
 CLAIM = f"mutation($id: ID!) {{ productionImageClaim(orderImageId: $id) {{ orderImage {{ {IMAGE} }} {ERR} }} }}"
 SUBMIT = f"""mutation($id: ID!, $file: Upload!) {{ productionImageSubmit(orderImageId: $id, file: $file) {{
   orderImage {{ {IMAGE} }} {ERR} }} }}"""
@@ -157,6 +160,15 @@ async def test_bad_originals_fail_alone_and_a_retoucher_finishes_them(gql, bc_sa
     listed = {pk_of(e["node"]["id"]): e["node"] for e in queue["edges"]}
     assert {r.id for r in failed.values()} <= set(listed)
     gone = listed[failed["GONE"].id]
+    # a longer queue costs no more statements (rows' orders, images, locations: per-request loaders)
+    by_size = {}
+    for first in (1, len(queue["edges"])):
+        with counting_statements() as c:
+            page = (await gql(QUEUE_PAGE, {"first": first}, token=retoucher["token"]))["productionQueue"]
+        assert len(page["edges"]) == first
+        by_size[first] = c.selects_from("order_image", "orders", "order_image_location", "image")
+    print("productionQueue SELECTs by page size:", by_size)
+    assert len(set(by_size.values())) == 1 and len(by_size) == 2, by_size
     assert gone["productionStatus"] == "FAILED" and gone["error"]["code"] == "GONE" and gone["before"] is None
     assert gone["order"]["id"] == order["id"]
 
