@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
@@ -20,6 +22,16 @@ def loader(info: Info, name: str, model: type[Model], key: str = "id") -> DataLo
 
         loaders[name] = DataLoader(load_fn=load)
     return loaders[name]
+
+
+async def load_node(info: Info, node: type, model: type[Model], pk: int | None):
+    """``node`` of the row ``pk`` of ``model`` through the request's by-id loader; None for no
+    id or no row (a related object that is gone)."""
+    if pk is None:
+        return None
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower() + "_by_id"  # OrderImage -> order_image_by_id
+    row = await loader(info, name, model).load(pk)
+    return node.from_model(row) if row is not None else None
 
 
 def many_loader(info: Info, name: str, model: type[Model], key: str) -> DataLoader:

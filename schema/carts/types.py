@@ -14,7 +14,7 @@ from core.stores.models import Store
 from schema.base import ModelNode
 from schema.catalog.types import ImageNode
 from schema.context import Info
-from schema.loaders import loader
+from schema.loaders import load_node, loader
 from schema.pagination import Edge, check_first, keyset_page
 from schema.pricing.queries import quote_for
 from schema.pricing.types import PriceQuoteType
@@ -28,8 +28,7 @@ class CartItemType:
 
     @strawberry.field
     async def image(self, info: Info) -> ImageNode | None:
-        row = await loader(info, "image_by_id", Image).load(self.image_pk)
-        return ImageNode.from_model(row) if row else None
+        return await load_node(info, ImageNode, Image, self.image_pk)
 
 
 CartItemType.__strawberry_definition__.name = "CartItem"
@@ -50,8 +49,7 @@ class DuplicateGroup:
 
     @strawberry.field(description="The picture that is edited (the group's first image).")
     async def representative(self, info: Info) -> ImageNode | None:
-        row = await loader(info, "image_by_id", Image).load(self.image_pks[0])
-        return ImageNode.from_model(row) if row else None
+        return await load_node(info, ImageNode, Image, self.image_pks[0])
 
     @strawberry.field(description="Every image of the group, each with its location in the store.")
     async def images(self, info: Info) -> list[ImageNode]:

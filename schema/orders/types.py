@@ -17,7 +17,7 @@ from core.stores.models import Store
 from schema.base import ModelNode
 from schema.catalog.types import ImageNode
 from schema.context import Info
-from schema.loaders import batch_loader, loader, many_loader, page_loader
+from schema.loaders import batch_loader, load_node, loader, many_loader, page_loader
 from schema.pagination import CountedConnection, Edge
 from schema.pricing.types import PriceQuoteType
 from schema.specs.types import SpecificationNode, SpecificationVersionType
@@ -105,10 +105,7 @@ class OrderImageNode(ModelNode):
 
     @strawberry.field(description="The catalog image that is edited (null if it left the catalog).")
     async def image(self, info: Info) -> ImageNode | None:
-        if self.image_pk is None:
-            return None
-        row = await loader(info, "image_by_id", Image).load(self.image_pk)
-        return ImageNode.from_model(row) if row else None
+        return await load_node(info, ImageNode, Image, self.image_pk)
 
     @strawberry.field(description="Every place the edited picture goes.")
     async def locations(self, info: Info) -> list[OrderImageLocationType]:
@@ -178,10 +175,7 @@ class OrderNode(ModelNode):
 
     @strawberry.field
     async def store(self, info: Info) -> StoreNode | None:
-        if self.store_pk is None:
-            return None
-        row = await loader(info, "store_by_id", Store).load(self.store_pk)
-        return StoreNode.from_model(row) if row else None
+        return await load_node(info, StoreNode, Store, self.store_pk)
 
     @strawberry.field(description="The order's duplicate groups with their locations.")
     async def images(self, info: Info, first: int | None = 50, after: str | None = None) -> OrderImageConnection:
@@ -201,10 +195,7 @@ class OrderNode(ModelNode):
 
     @strawberry.field(description="The job that downloads the originals and queues their edits (jobProgress).")
     async def production_job(self, info: Info) -> JobNode | None:
-        if self.intake_job_pk is None:
-            return None
-        row = await loader(info, "job_by_id", Job).load(self.intake_job_pk)
-        return JobNode.from_model(row) if row else None
+        return await load_node(info, JobNode, Job, self.intake_job_pk)
 
     @strawberry.field(description="The order's charges and refunds, oldest first.")
     async def payments(self, info: Info) -> list[Annotated["PaymentNode", strawberry.lazy("schema.payments.types")]]:

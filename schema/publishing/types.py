@@ -17,7 +17,7 @@ from schema.base import ModelNode
 from schema.catalog.types import ProductNode
 from schema.context import Info
 from schema.jobs.types import JobNode
-from schema.loaders import batch_loader, loader, page_loader
+from schema.loaders import batch_loader, load_node, loader, page_loader
 from schema.orders.types import OrderImageNode, OrderNode
 from schema.pagination import CountedConnection, Edge, keyset_page
 from schema.stores.types import StoreNode
@@ -58,15 +58,11 @@ class PublishItemNode(ModelNode):
 
     @strawberry.field
     async def order_image(self, info: Info) -> OrderImageNode | None:
-        row = await loader(info, "order_image_by_id", OrderImage).load(self.order_image_pk)
-        return OrderImageNode.from_model(row) if row else None
+        return await load_node(info, OrderImageNode, OrderImage, self.order_image_pk)
 
     @strawberry.field(description="The product it is written to (Pixport's copy), null if none is chosen.")
     async def target_product(self, info: Info) -> ProductNode | None:
-        if self.target_product_pk is None:
-            return None
-        row = await loader(info, "product_by_id", Product).load(self.target_product_pk)
-        return ProductNode.from_model(row) if row else None
+        return await load_node(info, ProductNode, Product, self.target_product_pk)
 
     @classmethod
     def visible(cls, user):
@@ -184,20 +180,15 @@ class PublishPlanNode(ModelNode):
 
     @strawberry.field(description="The store it publishes to.")
     async def store(self, info: Info) -> StoreNode | None:
-        row = await loader(info, "store_by_id", Store).load(self.store_pk)
-        return StoreNode.from_model(row) if row else None
+        return await load_node(info, StoreNode, Store, self.store_pk)
 
     @strawberry.field
     async def order(self, info: Info) -> OrderNode | None:
-        row = await loader(info, "order_by_id", Order).load(self.order_pk)
-        return OrderNode.from_model(row) if row else None
+        return await load_node(info, OrderNode, Order, self.order_pk)
 
     @strawberry.field(description="The last publish or rollback job (follow it with jobProgress).")
     async def job(self, info: Info) -> JobNode | None:
-        if self.job_pk is None:
-            return None
-        row = await loader(info, "job_by_id", Job).load(self.job_pk)
-        return JobNode.from_model(row) if row else None
+        return await load_node(info, JobNode, Job, self.job_pk)
 
     @strawberry.field
     async def counts(self, info: Info) -> PublishCounts:
