@@ -101,6 +101,9 @@ async def test_a_paid_order_is_edited_checked_and_ready_for_review_once(gql, bc_
     paid = await pay(order["pk"])
     assert paid.intake_job_id is not None
     await settled(order["pk"])
+    # studio photos with a KEEP background: the engine edits them itself, no person needed
+    assert await OrderImage.filter(order_id=order["pk"], production_status=PS.DONE,
+                                   edited_by=EditedBy.ENGINE).count() >= 3
     await retouch_all(gql, retoucher["token"], order["pk"])  # whatever the engine left to a person
     await wait_until(lambda: Order.filter(id=order["pk"], status=OrderStatus.READY_FOR_REVIEW).exists(), timeout=20)
 
