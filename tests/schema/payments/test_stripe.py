@@ -62,7 +62,6 @@ async def test_card_payment_confirmed_by_the_webhook_moves_the_order_and_sends_a
 
     pi = await browser.pay(secret)
     assert pi.status == "succeeded"
-    await wait_until(lambda: order_status(order["pk"]), timeout=10)
     await wait_until(lambda: _is(order["pk"], OrderStatus.IN_PRODUCTION), timeout=10)
     detail = (await gql(ORDER, {"id": order["id"]}))["order"]
     assert detail["status"] == "IN_PRODUCTION" and detail["paidAt"] and detail["dueAt"]
