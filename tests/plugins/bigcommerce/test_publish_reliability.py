@@ -221,9 +221,12 @@ async def test_a_product_deleted_while_publishing_runs_leaves_a_truthful_log(gql
     items = await PublishItem.filter(plan_id=done.id, target_product_external_id="1")
     failed = [i for i in items if i.status == ItemStatus.FAILED]
     # what was written before the deletion says so; what came after says why it failed
+    # (product 1 has several pictures and each write waits 80 ms: the deletion comes mid-product)
+    assert len(before["1"]["images"]) >= 3
     assert all(i.status in (ItemStatus.DONE, ItemStatus.FAILED) for i in items)
+    assert any(i.status == ItemStatus.DONE for i in items) and failed, [(i.status, i.error) for i in items]
     assert all("no longer exists" in i.error for i in failed)
-    assert done.status == (PlanStatus.PARTIALLY_PUBLISHED if failed else PlanStatus.PUBLISHED)
+    assert done.status == PlanStatus.PARTIALLY_PUBLISHED
 
 
 async def test_a_rollback_through_lost_answers_puts_each_original_back_once(gql, bc_app, bc_sandbox):

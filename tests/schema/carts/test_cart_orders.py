@@ -16,6 +16,7 @@ from core.orders.states import OrderStatus
 from core.specs.models import Specification, SpecificationVersion
 from core.timeutil import utcnow
 from tests.support.factories import make_catalog, make_duplicates, make_store
+from tests.support.servers import wait_until
 
 pytestmark = pytest.mark.embedded
 
@@ -241,10 +242,8 @@ async def test_price_quote_and_order_updates_subscription(gql, shop):
                 return
 
     task = asyncio.create_task(follow())
-    for _ in range(100):
-        if seen:
-            break
-        await asyncio.sleep(0.02)
+    await wait_until(lambda: seen or task.done(), timeout=5)  # subscribed: the current status came first
+    assert seen == ["DRAFT"]
     await gql(APPROVE, {"id": order["id"]})
     await gql(CANCEL, {"id": order["id"]})
     await asyncio.wait_for(task, 10)

@@ -36,7 +36,9 @@ async def test_a_paypal_capture_starts_production_due_after_the_turnaround(gql, 
     seen = (await gql("""query($id: ID!) { order(id: $id) { dueAt productionJob { status done total } } }""",
                       {"id": order["id"]}, token=ann["token"]))["order"]
     assert seen["productionJob"]["total"] == row.image_count
-    assert all(i.due_at == row.due_at for i in await OrderImage.filter(order_id=row.id))
+    images = await OrderImage.filter(order_id=row.id)
+    assert len(images) == row.image_count >= 2 and all(i.original_key for i in images)  # every original in
+    assert all(i.due_at == row.due_at for i in images)
 
 
 async def _all_in(order_pk: int) -> bool:
