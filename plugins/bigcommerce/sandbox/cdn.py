@@ -154,8 +154,24 @@ async def product_images(request: Request) -> Response:
     return await _rendition(request, store, rec, None, None)
 
 
+def _cdn(handler):
+    """Each CDN request counted per path (GET /_sandbox/stores/{hash}/cdn tells), and the
+    ``cdn_fail_paths`` fault applied."""
+
+    async def serve(request: Request) -> Response:
+        store = request.app.state.sandbox.stores.get(request.path_params["store_hash"])
+        if store is not None:
+            path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            store.cdn_hits[path] += 1
+            if path in store.faults.settings["cdn_fail_paths"]:
+                return Response("Service Unavailable", status_code=503, headers={"retry-after": "1"})
+        return await handler(request)
+
+    return serve
+
+
 routes = [
-    Route("/s-{store_hash}/products/{pid}/images/{iid}/{name}", rest_rendition, methods=["GET", "HEAD"]),
-    Route("/s-{store_hash}/images/stencil/{size}/products/{pid}/{iid}/{file}", stencil, methods=["GET", "HEAD"]),
-    Route("/s-{store_hash}/product_images/{path:path}", product_images, methods=["GET", "HEAD"]),
+    Route("/s-{store_hash}/products/{pid}/images/{iid}/{name}", _cdn(rest_rendition), methods=["GET", "HEAD"]),
+    Route("/s-{store_hash}/images/stencil/{size}/products/{pid}/{iid}/{file}", _cdn(stencil), methods=["GET", "HEAD"]),
+    Route("/s-{store_hash}/product_images/{path:path}", _cdn(product_images), methods=["GET", "HEAD"]),
 ]

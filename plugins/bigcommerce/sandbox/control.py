@@ -144,6 +144,13 @@ async def requests_log(request: Request):
                           "log": store.request_log[-int(request.query_params.get("last", 200)):]})
 
 
+async def cdn_hits(request: Request):
+    store = _store(request)
+    if store is None:
+        return _err(404, "unknown store")
+    return json_response({"hits": dict(store.cdn_hits)})
+
+
 async def add_user(request: Request):
     sb = request.app.state.sandbox
     store = _store(request)
@@ -484,6 +491,7 @@ routes = [
     Route(S + "/products/{product_id:int}/images/{image_id:int}", image_op, methods=["PUT", "DELETE"]),
     Route(S + "/images/{image_id:int}/mask", image_mask, methods=["GET"]),
     Route(S + "/images/{image_id:int}/facts", image_facts, methods=["GET"]),
+    Route(S + "/cdn", cdn_hits, methods=["GET"]),
     Route(S + "/install", install, methods=["POST"]),
     Route(S + "/load", load, methods=["POST"]),
     Route(S + "/uninstall", uninstall, methods=["POST"]),

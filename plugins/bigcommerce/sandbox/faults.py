@@ -11,7 +11,9 @@ Settings (all optional, set with ``PUT /_sandbox/stores/{hash}/faults``):
 - ``throttle_without_headers_rate``: a share of 429s are sent without the X-Rate-Limit headers
   (BigCommerce's "platform under load" 429);
 - ``webhook_duplicate_rate``: a share of deliveries are sent twice (same webhook-id and hash);
-- ``webhook_reorder_window``: events are delivered in shuffled groups of this size.
+- ``webhook_reorder_window``: events are delivered in shuffled groups of this size;
+- ``cdn_fail_paths``: CDN paths (with their query, as requested) that answer 503 until the
+  list is changed - an outage of the origin behind those files.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ DEFAULTS = {
     "throttle_without_headers_rate": 0.0,
     "webhook_duplicate_rate": 0.0,
     "webhook_reorder_window": 0,
+    "cdn_fail_paths": [],
 }
 
 

@@ -7,6 +7,8 @@ images, uploaded files.  Untouched products are never materialized.
 
 from __future__ import annotations
 
+import collections
+
 import secrets
 import string
 import time
@@ -116,6 +118,7 @@ class Store:
         self.requests_by_status: dict[int, int] = {}
         self.throttled = 0
         self.request_log: list[dict] = []
+        self.cdn_hits: collections.Counter[str] = collections.Counter()  # path?query -> GETs of the CDN
         # webhooks (id -> hook dict, with the owning client_id)
         self.hooks: dict[int, dict] = {}
         self.installed: dict[str, dict] = {}  # client_id -> {"token": str, "user_id": int}

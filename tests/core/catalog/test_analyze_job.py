@@ -9,13 +9,13 @@ import collections
 import io
 import struct
 import zlib
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image as PILImage
 
 from core.catalog import analyze as analysis_job
 from core.catalog.models import AnalysisStatus, BackgroundKind, Image, Product
-from core.connectors import ConnectorError, ConnectorErrorCode
 from core.jobs import services as jobs
 from core.jobs.models import Job, JobStatus
 from core.stores import services as store_services
@@ -29,28 +29,15 @@ pytestmark = pytest.mark.embedded  # bulk UPDATEs differ between SQLite and Post
 TRUE_KIND = {"white": "WHITE", "sweep": "LIGHT_UNIFORM", "transparent": "TRANSPARENT", "textured": "OTHER"}
 
 
-class CountingConnectors:
-    """Wraps ``connector_for``: counts downloads per URL; can fail chosen URLs for now."""
+def _cdn_path(url: str) -> str:
+    """The sandbox CDN's key for a URL: its path and query."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
-    def __init__(self, monkeypatch):
-        self.fetched: collections.Counter[str] = collections.Counter()
-        self.failing: set[str] = set()
-        real = store_services.connector_for
 
-        def connector_for(store):
-            connector = real(store)
-            fetch = connector.fetch_image
-
-            async def fetch_image(url, *, max_bytes):
-                self.fetched[url] += 1
-                if url in self.failing:
-                    raise ConnectorError(ConnectorErrorCode.TRANSIENT, "CDN answered 503")
-                return await fetch(url, max_bytes=max_bytes)
-
-            connector.fetch_image = fetch_image
-            return connector
-
-        monkeypatch.setattr(store_services, "connector_for", connector_for)
+async def _downloads(bc_sandbox, store_hash: str) -> collections.Counter[str]:
+    """How often each file was fetched from the sandbox's CDN (what a CDN's access log tells)."""
+    return collections.Counter((await bc_sandbox.call("GET", f"{store_hash}/cdn")).json()["hits"])
 
 
 async def _upload(bc_sandbox, store_hash: str, pid: int, data: bytes) -> dict:
@@ -114,9 +101,8 @@ async def _run(job: Job) -> Job:
 
 
 async def test_every_distinct_url_once_unreadable_marked_the_rest_done_and_a_rerun_does_nothing(
-    clean_db, bc_sandbox, bc_sandbox_url, monkeypatch
+    clean_db, bc_sandbox, bc_sandbox_url
 ):
-    counting = CountingConnectors(monkeypatch)
     store, remote = await _catalog(bc_sandbox, bc_sandbox_url)
     rows = await Image.filter(store=store)
     distinct = {r.source_url for r in rows}
@@ -125,7 +111,8 @@ async def test_every_distinct_url_once_unreadable_marked_the_rest_done_and_a_rer
     job = await jobs.create(analysis_job.ANALYZE, {"store_id": store.id})
     job = await _run(job)
     assert job.status == JobStatus.SUCCEEDED, job.message
-    assert set(counting.fetched) == distinct and set(counting.fetched.values()) == {1}
+    fetched = await _downloads(bc_sandbox, remote["hash"])
+    assert set(fetched) == {_cdn_path(u) for u in distinct} and set(fetched.values()) == {1}
     assert job.done == job.total == len(rows)
 
     by_id = {r.external_id: r for r in await Image.filter(store=store)}
@@ -157,30 +144,31 @@ async def test_every_distinct_url_once_unreadable_marked_the_rest_done_and_a_rer
     before = {r.id: (r.analysis_status, r.analyzed_at, r.sha256) for r in await Image.filter(store=store)}
     again = await _run(await jobs.create(analysis_job.ANALYZE, {"store_id": store.id}))
     assert again.status == JobStatus.SUCCEEDED and again.done == 0
-    assert set(counting.fetched.values()) == {1}
+    assert await _downloads(bc_sandbox, remote["hash"]) == fetched
     assert {r.id: (r.analysis_status, r.analyzed_at, r.sha256) for r in await Image.filter(store=store)} == before
 
 
-async def test_passing_failures_stay_pending_and_the_retry_finishes_them(
-    clean_db, bc_sandbox, bc_sandbox_url, monkeypatch
-):
-    counting = CountingConnectors(monkeypatch)
-    store, _ = await _catalog(bc_sandbox, bc_sandbox_url)
+async def test_passing_failures_stay_pending_and_the_retry_finishes_them(clean_db, bc_sandbox, bc_sandbox_url):
+    store, remote = await _catalog(bc_sandbox, bc_sandbox_url)
+    h = remote["hash"]
     flaky = (await Image.filter(store=store).order_by("id").first()).source_url
-    counting.failing.add(flaky)
+    outage = await bc_sandbox.call("PUT", f"{h}/faults", json={"cdn_fail_paths": [_cdn_path(flaky)]})
+    assert outage.status_code == 200, outage.text
 
     job = await _run(await jobs.create(analysis_job.ANALYZE, {"store_id": store.id}))
     assert job.status == JobStatus.QUEUED and "Retrying" in job.message  # RetryLater: queued again
     pending = await Image.filter(store=store, analysis_status=AnalysisStatus.PENDING)
     assert {r.source_url for r in pending} == {flaky} and len(pending) == 2  # the product row and its variant
-    first_downloads = sum(counting.fetched.values())
+    first_downloads = sum((await _downloads(bc_sandbox, h)).values())
 
-    counting.failing.clear()  # the CDN is back; the retry (run here, or by the queue) takes only what is left
+    # the CDN is back; the retry (run here, or by the queue) takes only what is left
+    assert (await bc_sandbox.call("PUT", f"{h}/faults", json={"cdn_fail_paths": []})).status_code == 200
     await execute.run_job(job.id)
     job = await wait_until(lambda: _finished(job.id), timeout=20)
     assert job.status == JobStatus.SUCCEEDED, job.message
     assert not await Image.filter(store=store, analysis_status=AnalysisStatus.PENDING).exists()
-    assert sum(counting.fetched.values()) == first_downloads + 1 and counting.fetched[flaky] == 2
+    fetched = await _downloads(bc_sandbox, h)
+    assert sum(fetched.values()) == first_downloads + 1 and fetched[_cdn_path(flaky)] == 2
     assert job.done == job.total == await Image.filter(store=store).count()
 
 
